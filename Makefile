@@ -1,0 +1,43 @@
+# mockrouter: every target sets up .venv itself (only Python 3.11+ and make are needed).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: serve test check fmt contract bench clean install
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "mockrouter needs Python 3.11 or newer" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/mockrouter serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: $(STAMP)
+	$(BIN)/ruff check mockrouter tests
+	$(BIN)/ruff format --check mockrouter
+	$(BIN)/mypy
+
+fmt: $(STAMP)
+	$(BIN)/ruff format mockrouter tests
+	$(BIN)/ruff check --fix mockrouter tests
+
+contract: $(STAMP)
+	$(BIN)/python -m pytest tests/contract -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from mockrouter.cli import main
+
+main()

@@ -1,0 +1,64 @@
+"""``create_app(settings) -> Starlette``: the route table and the error handlers that keep every failure
+in OpenRouter's envelope (no traceback ever reaches a client)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from mockrouter.pipeline import Mock
+from mockrouter.routes import api_routes, not_found_route
+from mockrouter.settings import Settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("mockrouter")
+
+
+def _envelope(status: int, message: str) -> Response:
+    return JSONResponse({"error": {"message": message, "code": status}}, status_code=status)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail = exc.detail if isinstance(exc, HTTPException) else "Internal Server Error"
+    return _envelope(status, str(detail))
+
+
+async def _any_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", exc_info=exc)
+    return _envelope(500, "Internal Server Error")
+
+
+class _Arrival:
+    """Stamps each request with its arrival time (delays are measured from it)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope["mockrouter.arrived"] = time.monotonic()
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, mock: Mock | None = None) -> Starlette:
+    """Build the ASGI app; fixture errors surface here, at start-up."""
+    mock = mock or Mock(settings or Settings())
+    from mockrouter.admin import admin_routes
+
+    catch_all = not_found_route(mock)
+    every = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+    routes = [*api_routes(mock), *admin_routes(mock), Route("/{path:path}", catch_all, methods=every)]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _any_error})
+    app.state.mock = mock
+    app.add_middleware(_Arrival)
+    return app

@@ -1,0 +1,139 @@
+"""The one contract: JSON Schemas in ``schemas/``.
+
+``validate(name, document) -> [Violation]`` checks requests (in the pipeline), our own responses (in the
+tests) and fixture files (at start-up). ``openapi()`` builds the OpenAPI 3.1 document the server
+publishes from the same files, so schemathesis checks mock and real OpenRouter against one contract.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from mockrouter.resources import data_dir
+
+__all__ = ["Violation", "components", "openapi", "openapi_bytes", "schema", "schema_names", "validate", "validator"]
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    pointer: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"pointer": self.pointer, "message": self.message}
+
+
+@cache
+def _documents() -> dict[str, dict[str, Any]]:
+    docs: dict[str, dict[str, Any]] = {}
+    for path in sorted(data_dir("schemas").glob("*.json")):
+        docs[path.name] = json.loads(path.read_text("utf-8"))
+    return docs
+
+
+def schema_names() -> list[str]:
+    return sorted(_documents())
+
+
+def schema(name: str) -> dict[str, Any]:
+    return _documents()[name]
+
+
+@cache
+def _registry() -> Registry[Any]:
+    return Registry().with_resources((name, Resource.from_contents(doc)) for name, doc in _documents().items())
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(_documents()[name], registry=_registry())
+
+
+def _pointer(path: Any) -> str:
+    return "".join(f"/{str(p).replace('~', '~0').replace('/', '~1')}" for p in path)
+
+
+def validate(name: str, document: Any, limit: int = 20) -> list[Violation]:
+    """All violations of schema ``name`` by ``document`` (deepest first within a branch), at most ``limit``."""
+    out: list[Violation] = []
+    for error in validator(name).iter_errors(document):
+        leaves = _leaves(error)
+        for leaf in leaves:
+            out.append(Violation(_pointer(leaf.absolute_path), _message(leaf)))
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+def _leaves(error: Any) -> list[Any]:
+    """For oneOf/anyOf failures, the errors of the branch that got furthest, else the error itself."""
+    if not error.context:
+        return [error]
+    best = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.message)))
+    return [best] if len(best.absolute_path) > len(error.absolute_path) else [error]
+
+
+def _message(error: Any) -> str:
+    text = str(error.message)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+# --------------------------------------------------------------------------- OpenAPI
+
+def _component(name: str) -> str:
+    return name.removesuffix(".json").title().replace("-", "")
+
+
+def _rewrite(node: Any, current: str) -> Any:
+    """Turn file refs (``x.json#/$defs/Y``, ``#/$defs/Y``) into ``#/components/schemas/...`` refs."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key in ("$schema", "$id", "$defs"):
+                continue
+            if key == "$ref" and isinstance(value, str):
+                file, _, fragment = value.partition("#")
+                target = _component(file or current)
+                if fragment.startswith("/$defs/"):
+                    target = f"{target}.{fragment.removeprefix('/$defs/')}"
+                out[key] = f"#/components/schemas/{target}"
+            else:
+                out[key] = _rewrite(value, current)
+        return out
+    if isinstance(node, list):
+        return [_rewrite(v, current) for v in node]
+    return node
+
+
+def components() -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, doc in _documents().items():
+        if name == "fixtures.json":
+            continue
+        result[_component(name)] = _rewrite(doc, name)
+        for def_name, sub in doc.get("$defs", {}).items():
+            result[f"{_component(name)}.{def_name}"] = _rewrite(sub, name)
+    return result
+
+
+@cache
+def _openapi_cached() -> str:
+    from mockrouter.openapi_doc import build
+
+    return json.dumps(build(components()))
+
+
+def openapi_bytes() -> bytes:
+    return _openapi_cached().encode()
+
+
+def openapi() -> dict[str, Any]:
+    """The OpenAPI 3.1 document the mock publishes at ``/api/v1/openapi.json`` (a fresh copy)."""
+    return copy.deepcopy(json.loads(_openapi_cached()))

@@ -1,0 +1,529 @@
+"""Fixture files -> a typed, immutable :class:`World`.
+
+``load(paths)`` reads YAML/JSON files, validates each against ``schemas/fixtures.json`` (errors name the
+file and the JSON pointer), deep-merges them in order (keyed lists merge by key), builds frozen
+dataclasses and runs cross-checks (an endpoint naming an unknown provider, a key naming an unknown
+account...). Everything happens at start-up; a request never meets a broken fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from mockrouter import contract
+from mockrouter.errors import FixtureError
+from mockrouter.faults import Fault
+from mockrouter.resources import data_dir, scenario_path
+
+__all__ = [
+    "Account",
+    "ByokKey",
+    "DataPolicy",
+    "Defaults",
+    "Endpoint",
+    "Key",
+    "Latency",
+    "Model",
+    "Outage",
+    "Provider",
+    "Reliability",
+    "Stub",
+    "World",
+    "default_paths",
+    "load",
+    "read",
+]
+
+_KEYED = {"models": "id", "providers": "slug", "keys": "key", "accounts": "id", "stubs": "name", "endpoints": "provider"}
+
+
+@dataclass(frozen=True, slots=True)
+class DataPolicy:
+    training: bool = False
+    retains_prompts: bool = False
+    zdr: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    ttft_ms: float = 300.0
+    ttft_p90_ms: float | None = None
+    tokens_per_second: float = 80.0
+    jitter: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    start_s: float
+    end_s: float
+    status: int = 502
+
+
+@dataclass(frozen=True, slots=True)
+class Reliability:
+    down: bool = False
+    down_status: int = 502
+    error_rates: Mapping[int, float] = field(default_factory=dict)
+    mid_stream_error_rate: float = 0.0
+    retry_after_s: float | None = None
+    outages: tuple[Outage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    slug: str
+    name: str
+    privacy_policy_url: str | None = None
+    terms_of_service_url: str | None = None
+    status_page_url: str | None = None
+    headquarters: str | None = None
+    datacenters: tuple[str, ...] = ()
+    data_policy: DataPolicy = DataPolicy()
+
+
+@dataclass(frozen=True, slots=True)
+class Moderation:
+    flag: tuple[str, ...]
+    reasons: tuple[str, ...] = ("harassment",)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Endpoint:
+    provider: Provider
+    tag: str
+    pricing: Mapping[str, str]
+    context_length: int
+    max_completion_tokens: int | None
+    max_prompt_tokens: int | None
+    quantization: str | None
+    supported_parameters: tuple[str, ...]
+    byok: bool
+    shared: bool
+    data_policy: DataPolicy
+    latency: Latency
+    reliability: Reliability
+    native_finish_reason: str
+    supports_implicit_caching: bool
+    uptime_last_30m: float | None
+    status: int
+    moderation: Moderation | None
+
+    @property
+    def provider_name(self) -> str:
+        return self.provider.name
+
+    def price(self, key: str) -> Decimal:
+        return Decimal(self.pricing.get(key, "0"))
+
+    def supports(self, parameter: str) -> bool:
+        return parameter in self.supported_parameters
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Model:
+    id: str
+    canonical_slug: str
+    hugging_face_id: str | None
+    name: str
+    created: int
+    description: str
+    context_length: int
+    input_modalities: tuple[str, ...]
+    output_modalities: tuple[str, ...]
+    tokenizer: str
+    instruct_type: str | None
+    categories: tuple[str, ...]
+    pricing: Mapping[str, str]
+    supported_parameters: tuple[str, ...]
+    default_parameters: Mapping[str, Any] | None
+    reasoning: str
+    byok_required: str | None
+    expiration_date: str | None
+    knowledge_cutoff: str | None
+    endpoints: tuple[Endpoint, ...]
+
+    @property
+    def author(self) -> str:
+        return self.id.split("/", 1)[0]
+
+    @property
+    def variant(self) -> str | None:
+        return self.id.partition(":")[2] or None
+
+    @property
+    def is_moderated(self) -> bool:
+        return any(e.moderation is not None for e in self.endpoints)
+
+    def top_endpoint(self) -> Endpoint | None:
+        return self.endpoints[0] if self.endpoints else None
+
+
+@dataclass(frozen=True, slots=True)
+class ByokKey:
+    status: str = "valid"
+    always_use: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: str
+    credits: float
+    usage: float = 0.0
+    purchased: bool = True
+    byok: Mapping[str, ByokKey] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    key: str
+    account: str
+    name: str | None = None
+    limit: float | None = None
+    limit_reset: str | None = None
+    include_byok_in_limit: bool = False
+    usage: float = 0.0
+    disabled: bool = False
+    management: bool = False
+    expires_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StubMatch:
+    model: str | None = None
+    message: re.Pattern[str] | None = None
+    tools: bool | None = None
+    stream: bool | None = None
+    key: str | None = None
+    path: str | None = None
+    headers: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Stub:
+    name: str
+    priority: int = 5
+    match: StubMatch = StubMatch()
+    content: str | None = None
+    tool_calls: tuple[tuple[str, str], ...] | None = None
+    reasoning: str | None = None
+    finish_reason: str | None = None
+    latency: Latency | None = None
+    fault: Fault | None = None
+    times: int | None = None
+    scenario: str | None = None
+    requires: str | None = None
+    sets: str | None = None
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    credits: float = 10.0
+    purchased: bool = True
+    free_requests_per_minute: int = 20
+    free_requests_per_day: int | None = None
+    key_limit: float | None = None
+    byok: Mapping[str, ByokKey] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    providers: Mapping[str, Provider]
+    models: Mapping[str, Model]
+    accounts: Mapping[str, Account]
+    keys: Mapping[str, Key]
+    stubs: tuple[Stub, ...]
+    defaults: Defaults
+    recordings: tuple[Mapping[str, Any], ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def provider(self, ref: str) -> Provider | None:
+        """By slug or display name, case-insensitively (Era A clients sent names, Era B slugs)."""
+        ref = ref.lower().split("/", 1)[0]
+        for p in self.providers.values():
+            if p.slug == ref or p.name.lower() == ref:
+                return p
+        return None
+
+
+# --------------------------------------------------------------------------- reading and merging
+
+
+def default_paths() -> list[Path]:
+    return [data_dir("fixtures") / "default.yaml"]
+
+
+def read(path: str | Path) -> dict[str, Any]:
+    """Parse and schema-validate one fixture file; raises :class:`FixtureError`."""
+    name = str(path)
+    try:
+        text = Path(path).read_text("utf-8")
+    except OSError as exc:
+        raise FixtureError(name, "/", f"cannot read: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise FixtureError(name, "/", f"not valid {'JSON' if name.endswith('.json') else 'YAML'}: {exc}") from None
+    if data is None:
+        data = {}
+    violations = contract.validate("fixtures.json", data, limit=1)
+    if violations:
+        raise FixtureError(name, violations[0].pointer, violations[0].message)
+    assert isinstance(data, dict)
+    return data
+
+
+def _merge(base: Any, over: Any, key: str | None = None) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = _merge(base[k], v, k) if k in base else v
+        return out
+    if isinstance(base, list) and isinstance(over, list) and key in _KEYED:
+        field_name = _KEYED[key]
+        out_list = list(base)
+        index = {item.get(field_name): i for i, item in enumerate(out_list) if isinstance(item, dict)}
+        for item in over:
+            k = item.get(field_name) if isinstance(item, dict) else None
+            if k is not None and k in index:
+                out_list[index[k]] = _merge(out_list[index[k]], item)
+            else:
+                index[k] = len(out_list)
+                out_list.append(item)
+        return out_list
+    return over
+
+
+def load(paths: Iterable[str | Path]) -> World:
+    """Read, merge and build a world from fixture files, in order."""
+    merged: dict[str, Any] = {}
+    origins: dict[tuple[str, str], tuple[str, str]] = {}
+    names: list[str] = []
+    for path in paths:
+        data = read(path)
+        names.append(str(path))
+        for section, key_field in _KEYED.items():
+            for i, item in enumerate(data.get(section, []) if section != "endpoints" else []):
+                origins[(section, str(item.get(key_field)))] = (str(path), f"/{section}/{i}")
+        merged = _merge(merged, data)
+    return _build(merged, origins, tuple(names))
+
+
+def load_for(settings: Any) -> World:
+    """The world a :class:`~mockrouter.settings.Settings` asks for: default + scenarios + fixtures."""
+    paths: list[str | Path] = [] if settings.no_default else list(default_paths())
+    paths += [scenario_path(s) for s in settings.scenarios]
+    paths += list(settings.fixtures)
+    return load(paths)
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _policy(d: Mapping[str, Any] | None, base: DataPolicy = DataPolicy()) -> DataPolicy:
+    d = d or {}
+    return DataPolicy(
+        d.get("training", base.training), d.get("retains_prompts", base.retains_prompts), d.get("zdr", base.zdr)
+    )
+
+
+def _latency(d: Mapping[str, Any] | None) -> Latency:
+    return Latency(**d) if d else Latency()
+
+
+def _reliability(d: Mapping[str, Any] | None) -> Reliability:
+    d = dict(d or {})
+    return Reliability(
+        down=d.get("down", False),
+        down_status=d.get("down_status", 502),
+        error_rates=MappingProxyType({int(k): float(v) for k, v in d.get("error_rates", {}).items()}),
+        mid_stream_error_rate=d.get("mid_stream_error_rate", 0.0),
+        retry_after_s=d.get("retry_after_s"),
+        outages=tuple(Outage(o["start_s"], o["end_s"], o.get("status", 502)) for o in d.get("outages", [])),
+    )
+
+
+def _byok(d: Mapping[str, Any] | None) -> Mapping[str, ByokKey]:
+    return MappingProxyType({k: ByokKey(v.get("status", "valid"), v.get("always_use", False)) for k, v in (d or {}).items()})
+
+
+def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]], sources: tuple[str, ...]) -> World:
+    def fail(section: str, key: str, suffix: str, message: str) -> FixtureError:
+        file, pointer = origins.get((section, key), (sources[-1] if sources else "<fixtures>", f"/{section}"))
+        return FixtureError(file, pointer + suffix, message)
+
+    providers = {
+        p["slug"]: Provider(
+            slug=p["slug"],
+            name=p["name"],
+            privacy_policy_url=p.get("privacy_policy_url"),
+            terms_of_service_url=p.get("terms_of_service_url"),
+            status_page_url=p.get("status_page_url"),
+            headquarters=p.get("headquarters"),
+            datacenters=tuple(p.get("datacenters", ())),
+            data_policy=_policy(p.get("data_policy")),
+        )
+        for p in raw.get("providers", [])
+    }
+    models: dict[str, Model] = {}
+    for m in raw.get("models", []):
+        mid = m["id"]
+        endpoints = []
+        for j, e in enumerate(m.get("endpoints", [])):
+            provider = providers.get(e["provider"])
+            if provider is None:
+                raise fail("models", mid, f"/endpoints/{j}/provider", f"unknown provider {e['provider']!r}")
+            pricing = dict(m.get("pricing", {}))
+            pricing.update(e.get("pricing", {}))
+            context = e.get("context_length", m.get("context_length"))
+            if context is None:
+                raise fail("models", mid, f"/endpoints/{j}", "context_length is required (on the endpoint or model)")
+            max_out = e.get("max_completion_tokens")
+            if max_out is not None and max_out > context:
+                raise fail("models", mid, f"/endpoints/{j}/max_completion_tokens", "exceeds context_length")
+            mod = e.get("moderation")
+            endpoints.append(
+                Endpoint(
+                    provider=provider,
+                    tag=e.get("tag", provider.slug),
+                    pricing=MappingProxyType(pricing),
+                    context_length=context,
+                    max_completion_tokens=max_out,
+                    max_prompt_tokens=e.get("max_prompt_tokens"),
+                    quantization=e.get("quantization"),
+                    supported_parameters=tuple(e.get("supported_parameters", m.get("supported_parameters", ()))),
+                    byok=e.get("byok", False),
+                    shared=e.get("shared", True),
+                    data_policy=_policy(e.get("data_policy"), provider.data_policy),
+                    latency=_latency(e.get("latency")),
+                    reliability=_reliability(e.get("reliability")),
+                    native_finish_reason=e.get("native_finish_reason", "stop"),
+                    supports_implicit_caching=e.get("supports_implicit_caching", False),
+                    uptime_last_30m=e.get("uptime_last_30m", 100.0),
+                    status=e.get("status", 0),
+                    moderation=Moderation(tuple(mod["flag"]), tuple(mod.get("reasons", ("harassment",))))
+                    if mod
+                    else None,
+                )
+            )
+        first = endpoints[0] if endpoints else None
+        context_length = m.get("context_length") or max((e.context_length for e in endpoints), default=None)
+        if context_length is None:
+            raise fail("models", mid, "", "context_length is required when the model has no endpoints")
+        author, _, slug = mid.partition("/")
+        models[mid] = Model(
+            id=mid,
+            canonical_slug=m.get("canonical_slug", mid.split(":")[0]),
+            hugging_face_id=m.get("hugging_face_id", ""),
+            name=m.get("name", f"{author.title()}: {slug}"),
+            created=m.get("created", 1754587413),
+            description=m.get("description", ""),
+            context_length=context_length,
+            input_modalities=tuple(m.get("input_modalities", ("text",))),
+            output_modalities=tuple(m.get("output_modalities", ("text",))),
+            tokenizer=m.get("tokenizer", "Other"),
+            instruct_type=m.get("instruct_type"),
+            categories=tuple(m.get("categories", ())),
+            pricing=MappingProxyType(dict(m.get("pricing") or (first.pricing if first else {"prompt": "0", "completion": "0"}))),
+            supported_parameters=tuple(
+                m.get("supported_parameters") or sorted({p for e in endpoints for p in e.supported_parameters})
+            ),
+            default_parameters=m.get("default_parameters"),
+            reasoning=m.get("reasoning", "none"),
+            byok_required=m.get("byok_required"),
+            expiration_date=m.get("expiration_date"),
+            knowledge_cutoff=m.get("knowledge_cutoff"),
+            endpoints=tuple(endpoints),
+        )
+    d = raw.get("defaults", {})
+    defaults = Defaults(
+        credits=d.get("credits", 10.0),
+        purchased=d.get("purchased", True),
+        free_requests_per_minute=d.get("free_requests_per_minute", 20),
+        free_requests_per_day=d.get("free_requests_per_day"),
+        key_limit=d.get("key_limit"),
+        byok=_byok(d.get("byok")),
+    )
+    accounts = {
+        a["id"]: Account(a["id"], a.get("credits", defaults.credits), a.get("usage", 0.0), a.get("purchased", True), _byok(a.get("byok")))
+        for a in raw.get("accounts", [])
+    }
+    keys: dict[str, Key] = {}
+    for k in raw.get("keys", []):
+        account = k.get("account", f"acct-{k['key'][-8:]}")
+        if "account" in k and account not in accounts:
+            raise fail("keys", k["key"], "/account", f"unknown account {account!r}")
+        values = {f: k[f] for f in ("name", "limit", "limit_reset", "include_byok_in_limit", "usage", "disabled", "management", "expires_at") if f in k}
+        keys[k["key"]] = Key(key=k["key"], account=account, **values)
+    stubs = tuple(_stub(s, fail, models) for s in raw.get("stubs", []))
+    return World(
+        providers=MappingProxyType(providers),
+        models=MappingProxyType(models),
+        accounts=MappingProxyType(accounts),
+        keys=MappingProxyType(keys),
+        stubs=tuple(sorted(stubs, key=lambda s: s.priority)),
+        defaults=defaults,
+        recordings=tuple(raw.get("recordings", ())),
+        sources=sources,
+    )
+
+
+def _stub(s: Mapping[str, Any], fail: Any, models: Mapping[str, Model]) -> Stub:
+    name = s["name"]
+    match = dict(s.get("match", {}))
+    model = match.get("model")
+    if model and "*" not in model and model.split(":")[0] not in {m.split(":")[0] for m in models} and model != "openrouter/auto":
+        raise fail("stubs", name, "/match/model", f"unknown model {model!r}")
+    try:
+        message = re.compile(match["message"], re.IGNORECASE) if "message" in match else None
+        headers = {h.lower(): re.compile(v) for h, v in match.get("headers", {}).items()}
+    except re.error as exc:
+        raise fail("stubs", name, "/match", f"invalid regular expression: {exc}") from None
+    respond = s.get("respond", {})
+    try:
+        fault = Fault.from_dict(respond["fault"], default_id=f"stub:{name}") if "fault" in respond else None
+    except ValueError as exc:
+        raise fail("stubs", name, "/respond/fault", str(exc)) from None
+    calls = respond.get("tool_calls")
+    scenario = s.get("scenario", {})
+    return Stub(
+        name=name,
+        priority=s.get("priority", 5),
+        match=StubMatch(model, message, match.get("tools"), match.get("stream"), match.get("key"), match.get("path"), MappingProxyType(headers)),
+        content=respond.get("content"),
+        tool_calls=tuple(
+            (c["name"], c["arguments"] if isinstance(c.get("arguments"), str) else json.dumps(c.get("arguments", {})))
+            for c in calls
+        )
+        if calls is not None
+        else None,
+        reasoning=respond.get("reasoning"),
+        finish_reason=respond.get("finish_reason"),
+        latency=_latency(respond["latency"]) if "latency" in respond else None,
+        fault=fault,
+        times=s.get("times"),
+        scenario=scenario.get("name"),
+        requires=scenario.get("requires"),
+        sets=scenario.get("sets"),
+    )
+
+
+def world_from(data: Mapping[str, Any], base: Sequence[str | Path] | None = None) -> World:
+    """Build a world from in-memory fixture data (merged over ``base`` files); used by tests and the admin API."""
+    merged: dict[str, Any] = {}
+    for path in base or []:
+        merged = _merge(merged, read(path))
+    violations = contract.validate("fixtures.json", dict(data), limit=1)
+    if violations:
+        raise FixtureError("<inline>", violations[0].pointer, violations[0].message)
+    merged = _merge(merged, dict(data))
+    return _build(merged, {}, ("<inline>",))

@@ -1,0 +1,149 @@
+"""The request journal: every request, matched or not, valid or not, errored or not.
+
+Entries are recorded in a ``finally`` around the pipeline (streams complete theirs when the stream
+ends, so a cancellation is recorded too). Keys are stored redacted. Bounded: the oldest entries go.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Entry", "Journal", "redact"]
+
+
+def redact(secret: str | None) -> str | None:
+    """A key reduced to a short prefix: never log or record a full API key."""
+    if secret is None:
+        return None
+    keep = min(12, max(3, len(secret) // 3))
+    return secret[:keep] + "..."
+
+
+@dataclass(slots=True)
+class Entry:
+    id: int
+    time: float
+    method: str
+    path: str
+    query: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    key: str | None = None  # redacted
+    account: str | None = None
+    model: str | None = None
+    served_model: str | None = None
+    provider: str | None = None
+    stream: bool = False
+    status: int = 0
+    outcome: str = "pending"  # ok | error | invalid | unmatched | mid_stream_error | cancelled | disconnected | stalled
+    error: str | None = None
+    stub: str | None = None
+    near_misses: list[dict[str, Any]] = field(default_factory=list)
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    usage: dict[str, Any] | None = None
+    cost: float | None = None
+    generation_id: str | None = None
+    duration_ms: float | None = None
+    ttft_ms: float | None = None
+    chunks: int = 0
+    violations: list[dict[str, str]] = field(default_factory=list)
+    faults: list[dict[str, Any]] = field(default_factory=list)
+    retry_after: str | None = None
+    done: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+class Journal:
+    def __init__(self, size: int = 1000) -> None:
+        self.size = size
+        self._entries: deque[Entry] = deque(maxlen=size)
+        self._ids = itertools.count(1)
+        self.total = 0
+
+    def open(self, method: str, path: str, query: str, headers: dict[str, str]) -> Entry:
+        """Start an entry for an arriving request (it is in the journal from that moment on)."""
+        safe = {k: (_redact_header(k, v)) for k, v in headers.items()}
+        entry = Entry(next(self._ids), time.time(), method, path, query, safe)
+        self._entries.append(entry)
+        self.total += 1
+        return entry
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(list(self._entries))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def find(
+        self,
+        *,
+        model: str | None = None,
+        key: str | None = None,
+        status: int | None = None,
+        path: str | None = None,
+        outcome: str | None = None,
+        header: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int | None = None,
+    ) -> list[Entry]:
+        """Entries matching every given criterion; ``header`` is ``name`` or ``name=regex``."""
+        hname, _, hpattern = (header or "").partition("=")
+        hre = re.compile(hpattern) if hpattern else None
+        key_prefix = redact(key)[:-3] if key else None
+        out = []
+        for e in self._entries:
+            if model is not None and model not in (e.model, e.served_model):
+                continue
+            if key_prefix is not None and not (e.key or "").startswith(key_prefix):
+                continue
+            if status is not None and e.status != status:
+                continue
+            if path is not None and e.path != path:
+                continue
+            if outcome is not None and e.outcome != outcome:
+                continue
+            if hname:
+                value = e.header(hname)
+                if value is None or (hre is not None and not hre.search(value)):
+                    continue
+            if since is not None and e.time < since:
+                continue
+            if until is not None and e.time > until:
+                continue
+            out.append(e)
+        return out[-limit:] if limit else out
+
+    def count(self, **criteria: Any) -> int:
+        return len(self.find(**criteria))
+
+    def unmatched(self) -> list[Entry]:
+        return [e for e in self._entries if e.near_misses and e.stub is None]
+
+    @property
+    def last(self) -> Entry | None:
+        return self._entries[-1] if self._entries else None
+
+
+def _redact_header(name: str, value: str) -> str:
+    lowered = name.lower()
+    if lowered == "authorization":
+        scheme, _, token = value.partition(" ")
+        return f"{scheme} {redact(token)}" if token else (redact(value) or "")
+    if lowered in ("x-api-key", "api-key", "x-mockrouter-admin-token", "cookie"):
+        return redact(value) or ""
+    return value

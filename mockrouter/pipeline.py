@@ -1,0 +1,458 @@
+"""The core: ``Mock.handle(operation, call) -> Reply`` with no HTTP framework in sight.
+
+chat/completions: auth -> parse -> validate -> overrides -> key limits -> stubs -> plan -> rate limits
+-> credits -> simulate -> generate -> account -> render plan (JSON or SSE events) -> journal.
+Every exit path records the request in the journal (``finally``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mockrouter import contract, errors, generation, seeding
+from mockrouter.auth import authenticate, user_id
+from mockrouter.calls import Call, Reply, Stream
+from mockrouter.catalogue import Catalogue
+from mockrouter.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
+from mockrouter.errors import MockRouterError
+from mockrouter.faults import Fault, parse_header
+from mockrouter.fixtures import Stub, World, load_for
+from mockrouter.journal import Entry, Journal, redact
+from mockrouter.matching import Probe, nearest, select
+from mockrouter.planner import Plan, plan
+from mockrouter.settings import Settings
+from mockrouter.simulation import Outcome, simulate, user_text
+from mockrouter.state import KeyState, State
+from mockrouter.usage import account, affordable_tokens, max_cost, usage_block
+
+__all__ = ["Mock"]
+
+log = logging.getLogger("mockrouter")
+_ROUTING_KEYS = ("stream", "stream_options", "usage", "provider", "models", "route", "transforms", "plugins")
+_MAX_N = 128
+_JSON_SEPARATORS = (",", ":")
+
+
+def _dumps(doc: Any) -> bytes:
+    return json.dumps(doc, separators=_JSON_SEPARATORS, ensure_ascii=False).encode()
+
+
+def _sse(doc: Any) -> bytes:
+    return b"data: " + _dumps(doc) + b"\n\n"
+
+
+@dataclass(slots=True)
+class _Ctx:
+    call: Call
+    entry: Entry
+    ks: KeyState | None = None
+
+
+class Mock:
+    """One mock world: settings, fixtures, runtime state, journal and clock."""
+
+    def __init__(self, settings: Settings | None = None, world: World | None = None) -> None:
+        self.settings = settings or Settings()
+        self.world = world if world is not None else load_for(self.settings)
+        self.state = State(self.world)
+        self.journal = Journal(self.settings.journal_size)
+        self.clock = seeding.Clock(self.settings.clock)
+        self.seed = self.settings.seed
+        self.time_scale = self.settings.time_scale
+        self.catalogue = Catalogue(self)
+        self._occurrences: dict[str, int] = {}
+
+    @property
+    def profile(self) -> str:
+        return self.settings.profile
+
+    def reset(self, journal: bool = True) -> None:
+        self.state.reset()
+        self.clock.reset()
+        self._occurrences.clear()
+        self.seed = self.settings.seed
+        self.time_scale = self.settings.time_scale
+        if journal:
+            self.journal.clear()
+
+    def replace_world(self, world: World) -> None:
+        self.world = world
+        self.state = State(world)
+        self.catalogue = Catalogue(self)
+
+    # ------------------------------------------------------------------ entry point
+
+    def handle(self, operation: str, call: Call, **params: str) -> Reply:
+        entry = self.journal.open(call.method, call.path, "&".join(f"{k}={v}" for k, v in call.query.items()), dict(call.headers))
+        ctx = _Ctx(call, entry)
+        reply: Reply | None = None
+        try:
+            if operation in ("chat", "completions"):
+                reply = self._complete(ctx, legacy=operation == "completions")
+            else:
+                reply = self.catalogue.handle(operation, ctx, **params)
+        except MockRouterError as exc:
+            reply = self.error_reply(exc, ctx)
+        except Exception:  # noqa: BLE001 - nothing may reach a client as a traceback
+            log.exception("internal error answering %s %s", call.method, call.path)
+            reply = self.error_reply(MockRouterError.of(500), ctx)
+        finally:
+            if reply is None:
+                reply = self.error_reply(MockRouterError.of(500), ctx)
+            self._close_entry(entry, reply, call)
+        return reply
+
+    def _close_entry(self, entry: Entry, reply: Reply, call: Call) -> None:
+        entry.status = reply.status
+        if entry.body is None and call.body:
+            entry.body = _journal_body(call.body)
+        if reply.status >= 400 and entry.outcome == "pending":
+            entry.outcome = "invalid" if entry.violations else "error"
+        if reply.stream is None and reply.on_end is None:
+            if entry.outcome == "pending":
+                entry.outcome = "ok"
+            entry.duration_ms = round((time.monotonic() - call.arrived) * 1000, 3) if call.arrived else None
+            entry.done = True
+
+    def error_reply(self, exc: MockRouterError, ctx: _Ctx, delay_ms: float = 0.0) -> Reply:
+        ctx.entry.error = exc.message
+        if "retry-after" in {k.lower() for k in exc.headers}:
+            ctx.entry.retry_after = next(v for k, v in exc.headers.items() if k.lower() == "retry-after")
+        return Reply(exc.status, self.error_body(exc, ctx.ks), dict(exc.headers), delay_ms=delay_ms, time_scale=self.time_scale)
+
+    def error_body(self, exc: MockRouterError, ks: KeyState | None = None) -> dict[str, Any]:
+        error: dict[str, Any] = {"message": exc.message, "code": exc.status}
+        metadata = dict(exc.metadata) if exc.metadata else None
+        if self.profile != "launch":
+            metadata = metadata or {}
+            metadata.setdefault("error_type", (exc.metadata or {}).get("error_type") or errors.ERROR_TYPES.get(exc.status, "unmapped"))
+        elif metadata is not None:
+            metadata.pop("error_type", None)
+        if metadata is not None:
+            error["metadata"] = metadata
+        body: dict[str, Any] = {"error": error}
+        if ks is not None and exc.with_user:
+            body["user_id"] = user_id(ks.account.id)
+        return body
+
+    # ------------------------------------------------------------------ shared steps
+
+    def authenticate(self, ctx: _Ctx) -> KeyState:
+        ks = authenticate(ctx.call.headers, self.state, self.profile, self.settings.strict_keys)
+        ctx.ks = ks
+        ctx.entry.key = redact(ks.key.key)
+        ctx.entry.account = ks.account.id
+        return ks
+
+    def parse_body(self, ctx: _Ctx) -> dict[str, Any]:
+        call = ctx.call
+        if call.body_too_large or len(call.body) > self.settings.max_body_bytes:
+            ctx.entry.body = {"truncated": True, "bytes": len(call.body)}
+            raise MockRouterError(413, "Request payload too large", {"max_bytes": self.settings.max_body_bytes})
+        ctx.entry.body = _journal_body(call.body)
+        try:
+            text = call.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise errors.bad_request(f"Invalid request body: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+        if not text.strip():
+            return {}
+        try:
+            body = json.loads(text)
+        except RecursionError:
+            raise errors.bad_request("Invalid JSON in request body: nested too deeply") from None
+        except ValueError as exc:
+            raise errors.bad_request(f"Invalid JSON in request body: {exc}") from None
+        if not isinstance(body, dict):
+            raise errors.bad_request("Invalid request body: expected a JSON object")
+        return body
+
+    def validate(self, ctx: _Ctx, kind: str, body: dict[str, Any]) -> None:
+        try:
+            violations = contract.validate(kind, body)
+        except RecursionError:
+            raise errors.bad_request("Invalid request: nested too deeply") from None
+        if violations:
+            ctx.entry.violations = [v.as_dict() for v in violations]
+            first = violations[0]
+            where = first.pointer or "body"
+            raise errors.bad_request(f"Invalid request: {where}: {first.message}", violations=ctx.entry.violations)
+
+    def overrides(self, ctx: _Ctx) -> tuple[list[Fault], int]:
+        headers = ctx.call.headers
+        faults = []
+        raw = headers.get("x-mockrouter-fault")
+        if raw:
+            faults.append(parse_header(raw))
+        seed = self.seed
+        if headers.get("x-mockrouter-seed"):
+            try:
+                seed = int(headers["x-mockrouter-seed"])
+            except ValueError:
+                raise MockRouterError(400, "Invalid X-Mockrouter-Seed header: expected an integer") from None
+        return faults, seed
+
+    # ------------------------------------------------------------------ completions
+
+    def _complete(self, ctx: _Ctx, legacy: bool) -> Reply:
+        ks = self.authenticate(ctx)
+        body = self.parse_body(ctx)
+        faults, seed = self.overrides(ctx)
+        if "messages" not in body and "prompt" not in body:
+            raise errors.bad_request('Input required: specify "prompt" or "messages"')
+        if not legacy and "messages" not in body and isinstance(body.get("prompt"), str):
+            body = {**body, "messages": [{"role": "user", "content": body["prompt"]}]}
+            body.pop("prompt")
+        self.validate(ctx, "completion-request.json" if legacy else "chat-completion-request.json", body)
+        if legacy and "prompt" not in body:
+            body = {**body, "prompt": user_text(body)}
+        n = body.get("n") or 1
+        if n > _MAX_N:
+            raise errors.bad_request(f"n must be at most {_MAX_N}", param="n")
+        stream = body.get("stream") is True
+        entry = ctx.entry
+        entry.model, entry.stream = body.get("model"), stream
+        if ks.key.management:
+            raise MockRouterError(403, "Management keys cannot be used for inference. Create an API key instead.")
+        remaining = ks.limit_remaining
+        if remaining is not None and remaining <= 0:
+            raise errors.key_limit_exceeded()
+        if ks.account.balance < 0:
+            raise errors.insufficient_credits(int(body.get("max_tokens") or 0), 0)
+
+        # stubs and faults
+        stub = self._stub(ctx, body, ks, stream)
+        if stub is not None and stub.fault is not None:
+            faults.append(stub.fault)
+        faults.extend(self.state.runtime_faults)
+        active = [f for f in faults if self.state.take_fault(f)]
+        entry.faults = [f.as_dict() for f in active]
+        fp = seeding.fingerprint({k: v for k, v in body.items() if k not in _ROUTING_KEYS})
+        for fault in active:
+            if fault.kind in ("error", "timeout"):
+                status = fault.status or 408
+                err = errors.for_status(status, model=str(body.get("model") or ""), message=fault.message,
+                                        metadata=fault.metadata, retry_after=fault.retry_after)  # fmt: skip
+                return self.error_reply(err, ctx, delay_ms=fault.ms or 0.0)
+
+        # routing
+        snap = self.state.snapshot(ks.account)
+        the_plan = plan(body, self.world, snap, seed, fp)
+        entry.attempts = [{**a.describe(), "status": "planned"} for a in the_plan.attempts]
+        if the_plan.error is not None:
+            raise the_plan.error
+        first = the_plan.attempts[0]
+        prompt = generation.count_prompt(body)
+        if first.model.variant == "free":
+            self._free_limits(ks)
+        requested = int(body.get("max_completion_tokens") or body.get("max_tokens") or 0)
+        wanted = requested or first.endpoint.max_completion_tokens or max(1, first.endpoint.context_length - prompt.tokens)
+        cost = max_cost(first.endpoint, prompt.tokens, wanted, first.byok)
+        if cost > 0 and float(cost) > ks.account.balance:
+            raise errors.insufficient_credits(wanted, affordable_tokens(first.endpoint, prompt.tokens, ks.account.balance, first.byok))
+        if remaining is not None and float(cost) > remaining:
+            raise errors.insufficient_credits(wanted, affordable_tokens(first.endpoint, prompt.tokens, remaining, first.byok), key_capped=True)
+
+        outcome = simulate(the_plan, body, snap, seeding.rng(seed, fp, "simulation"), active, stub.latency if stub else None)
+        self._journal_attempts(entry, the_plan, outcome)
+        if outcome.served is None:
+            assert outcome.error is not None
+            return self.error_reply(outcome.error, ctx, delay_ms=outcome.timeline.wait_ms)
+        return self._serve(ctx, body, ks, seed, stub, outcome, prompt, stream, legacy, fp)
+
+    def _stub(self, ctx: _Ctx, body: dict[str, Any], ks: KeyState, stream: bool) -> Stub | None:
+        stubs = self.state.stubs()
+        if not stubs:
+            return None
+        probe = Probe(
+            path=ctx.call.path,
+            model=body.get("model"),
+            message=_last_user(body),
+            tools=bool(body.get("tools")),
+            stream=stream,
+            key=ks.key.key,
+            headers=ctx.call.headers,
+        )
+        stub, misses = select(stubs, probe, self.state.scenarios, self.state.stub_hits)
+        if stub is None:
+            ctx.entry.near_misses = nearest(misses)
+            return None
+        ctx.entry.stub = stub.name
+        self.state.stub_hits[stub.name] = self.state.stub_hits.get(stub.name, 0) + 1
+        if stub.scenario and stub.sets:
+            self.state.scenarios[stub.scenario] = stub.sets
+        return stub
+
+    def _free_limits(self, ks: KeyState) -> None:
+        d = self.world.defaults
+        per_day = d.free_requests_per_day or (1000 if ks.account.purchased else 50)
+        now = time.time()
+        over = self.state.free_request(ks.account, d.free_requests_per_minute, per_day, now)
+        if over is None:
+            return
+        window, limit = over
+        if window == "day":
+            reset = (int(now // 86_400) + 1) * 86_400
+        else:
+            reset = (int(now // 60) + 1) * 60
+        raise errors.rate_limited_free(window, limit, reset * 1000, max(1, int(reset - now)))
+
+    def _journal_attempts(self, entry: Entry, the_plan: Plan, outcome: Outcome) -> None:
+        rows = []
+        for f in outcome.failures:
+            rows.append({**f.attempt.describe(), "status": f.error.status, "error": f.error.message,
+                         "latency_ms": round(f.latency_ms, 3)})  # fmt: skip
+        if outcome.served is not None:
+            rows.append({**outcome.served.describe(), "status": 200, "latency_ms": round(outcome.timeline.ttft_ms, 3)})
+        entry.attempts = rows
+
+    def _serve(
+        self, ctx: _Ctx, body: dict[str, Any], ks: KeyState, seed: int, stub: Stub | None, outcome: Outcome,
+        prompt: generation.Prompt, stream: bool, legacy: bool, fp: str,
+    ) -> Reply:
+        attempt = outcome.served
+        assert attempt is not None
+        model, endpoint = attempt.model, attempt.endpoint
+        spec = generation.Spec(
+            reasoning=model.reasoning,
+            max_output_tokens=endpoint.max_completion_tokens,
+            content=stub.content if stub else None,
+            tool_calls=stub.tool_calls if stub else None,
+        )
+        choices = generation.generate(body, seed, spec)
+        if stub is not None and stub.finish_reason:
+            choices = tuple(_with_finish(c, stub.finish_reason) for c in choices)
+        usage = account(
+            endpoint, prompt.tokens, [c.completion_tokens + c.reasoning_tokens for c in choices],
+            [c.reasoning_tokens for c in choices], media=prompt.media, is_byok=attempt.byok,
+        )  # fmt: skip
+        self.state.charge(ks, usage.cost, usage.upstream_cost or 0.0)
+        include = self.profile != "launch" or _usage_requested(body)
+        block = usage_block(usage, self.profile, include)
+        gen_id = self._generation_id(seed, fp)
+        served = Served(gen_id, self.clock.now(), model.id, endpoint.provider_name, endpoint.native_finish_reason,
+                        _reasoning_format(endpoint.provider.slug))  # fmt: skip
+        entry = ctx.entry
+        entry.served_model, entry.provider, entry.generation_id = model.id, endpoint.provider_name, gen_id
+        entry.usage, entry.cost = block, usage.cost
+        exclude = bool((body.get("reasoning") or {}).get("exclude")) or body.get("include_reasoning") is False
+        headers = {"X-Generation-Id": gen_id} if self.profile != "launch" else {}
+        timeline = outcome.timeline
+        record = self.catalogue.generation_record(ctx, body, served, choices, usage, outcome, stream, prompt)
+        self.state.remember(gen_id, record)
+        mid = outcome.mid_stream_error
+        if not stream:
+            doc = text_body(served, choices, block) if legacy else chat_body(
+                served, choices, block, exclude_reasoning=exclude,
+                error=self.error_body(mid)["error"] if mid is not None and timeline.break_kind == "mid_stream" else None,
+            )  # fmt: skip
+            tokens = sum(c.completion_tokens + c.reasoning_tokens for c in choices)
+            delay = timeline.ttft_ms + tokens * 1000.0 / timeline.tokens_per_second + (timeline.stall_ms if timeline.break_kind == "stall" else 0.0)
+            if mid is not None and timeline.break_kind == "mid_stream":
+                entry.outcome = "mid_stream_error"
+            return Reply(200, doc, headers, delay_ms=delay, disconnect=timeline.break_kind == "disconnect",
+                         time_scale=self.time_scale, on_end=self._finisher(entry, ctx.call) if timeline.break_kind == "disconnect" else None)  # fmt: skip
+        include_chunk = self.profile != "launch" or _usage_requested(body)
+        events = text_chunks(served, choices, block if include_chunk else None) if legacy else chat_chunks(
+            served, choices, block if include_chunk else None, self.profile, exclude_reasoning=exclude)  # fmt: skip
+        rnd = seeding.rng(seed, fp, "timing")
+        delays = [timeline.ttft_ms, *timeline.delays([n for _, n in events[1:]], rnd)] if events else []
+        error_event = None
+        if mid is not None:
+            error_event = _sse(stream_error_chunk(served, self.error_body(mid)["error"], legacy))
+        if body.get("debug", {}).get("echo_upstream_body") and not legacy:
+            echo = {"id": gen_id, "provider": served.provider, "model": served.model, "object": "chat.completion.chunk",
+                    "created": served.created, "choices": [], "debug": {"echo_upstream_body": _upstream_body(body, model.id)}}  # fmt: skip
+            events.insert(0, (echo, 0))
+            delays.insert(1, 0.0)
+        return Reply(
+            200,
+            headers=headers,
+            content_type="text/event-stream",
+            time_scale=self.time_scale,
+            stream=Stream(
+                events=[_sse(doc) for doc, _ in events] + [b"data: [DONE]\n\n"],
+                delays_ms=[*delays, 0.0],
+                time_scale=self.time_scale,
+                keepalive_s=self.settings.keepalive_s,
+                break_after=timeline.break_after,
+                break_kind=timeline.break_kind,
+                stall_ms=timeline.stall_ms,
+                error_event=error_event,
+                done_after_error=self.settings.done_after_error,
+                on_end=self._finisher(entry, ctx.call),
+            ),
+        )
+
+    def _finisher(self, entry: Entry, call: Call) -> Callable[[str, int, float | None], None]:
+        def finish(outcome: str, sent: int, ttft_ms: float | None) -> None:
+            entry.outcome = outcome
+            entry.chunks = sent
+            entry.ttft_ms = ttft_ms
+            entry.duration_ms = round((time.monotonic() - call.arrived) * 1000, 3) if call.arrived else None
+            entry.done = True
+            if entry.generation_id and entry.generation_id in self.state.generations:
+                record = self.state.generations[entry.generation_id]
+                record["cancelled"] = outcome in ("cancelled", "disconnected")
+                if outcome == "mid_stream_error":
+                    record["finish_reason"] = "error"
+
+        return finish
+
+    def _generation_id(self, seed: int, fp: str) -> str:
+        if self.clock.pinned is None:
+            return self.clock.generation_id()
+        count = self._occurrences.get(fp, 0)
+        self._occurrences[fp] = count + 1
+        rnd = seeding.rng(seed, fp, f"id/{self.clock.pinned}/{count}")
+        alnum = seeding._ALNUM
+        return f"gen-{self.clock.now()}-" + "".join(rnd.choice(alnum) for _ in range(20))
+
+
+def _usage_requested(body: dict[str, Any]) -> bool:
+    usage = body.get("usage")
+    options = body.get("stream_options")
+    return bool(isinstance(usage, dict) and usage.get("include")) or bool(isinstance(options, dict) and options.get("include_usage"))
+
+
+def _last_user(body: dict[str, Any]) -> str:
+    for m in reversed(body.get("messages") or []):
+        if isinstance(m, dict) and m.get("role") == "user":
+            content = m.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text")
+    prompt = body.get("prompt")
+    return prompt if isinstance(prompt, str) else ""
+
+
+def _with_finish(choice: generation.Choice, finish: str) -> generation.Choice:
+    from dataclasses import replace
+
+    return replace(choice, finish_reason=finish)
+
+
+def _reasoning_format(provider_slug: str) -> str:
+    return {"openai": "openai-responses-v1", "azure": "azure-openai-responses-v1", "xai": "xai-responses-v1",
+            "anthropic": "anthropic-claude-v1", "google-vertex": "google-gemini-v1",
+            "google-ai-studio": "google-gemini-v1"}.get(provider_slug, "unknown")  # fmt: skip
+
+
+def _upstream_body(body: dict[str, Any], model_id: str) -> dict[str, Any]:
+    upstream = {k: v for k, v in body.items() if k not in ("provider", "models", "route", "transforms", "plugins", "usage", "debug")}
+    upstream["model"] = model_id.split("/", 1)[1]
+    return upstream
+
+
+def _journal_body(raw: bytes) -> Any:
+    if len(raw) > 65_536:
+        return {"truncated": True, "bytes": len(raw), "head": raw[:1024].decode("utf-8", "replace")}
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return raw.decode("utf-8", "replace")

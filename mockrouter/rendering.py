@@ -1,0 +1,150 @@
+"""Reply -> bytes on the wire. The only module that waits (``asyncio.sleep``) or breaks a stream.
+
+Delays are measured from the request's arrival and topped up (uvloop may wake a timer early), scaled by
+``time_scale``. While waiting for the first token, streams send ``: OPENROUTER PROCESSING`` comments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.types import Message, Receive, Scope, Send
+
+from mockrouter.calls import Call, Reply, Stream
+
+__all__ = ["AbortStream", "KEEPALIVE", "respond"]
+
+KEEPALIVE = b": OPENROUTER PROCESSING\n\n"
+_SSE_HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
+
+
+class AbortStream(Exception):
+    """Raised inside the ASGI app to drop the connection abruptly (a simulated disconnect)."""
+
+
+class _QuietAbort(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, AbortStream) and not (exc is not None and isinstance(exc.__cause__, AbortStream))
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietAbort())
+
+
+async def wait_until(target: float) -> None:
+    """Sleep until ``time.monotonic() >= target``, topping up early wake-ups."""
+    while True:
+        left = target - time.monotonic()
+        if left <= 0:
+            return
+        await asyncio.sleep(left)
+
+
+def _headers(reply: Reply, content_type: bytes, length: int | None) -> list[tuple[bytes, bytes]]:
+    out = [(b"content-type", content_type)]
+    if length is not None:
+        out.append((b"content-length", str(length).encode()))
+    out.extend((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items())
+    return out
+
+
+class Responder:
+    """An ASGI response for a :class:`Reply`."""
+
+    def __init__(self, reply: Reply, call: Call) -> None:
+        self.reply, self.call = reply, call
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        reply = self.reply
+        if reply.stream is not None:
+            await self._stream(reply.stream, receive, send)
+            return
+        if reply.delay_ms and reply.time_scale:
+            await wait_until(self.call.arrived + reply.delay_ms * reply.time_scale / 1000.0)
+        body = reply.raw if reply.raw is not None else json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode()
+        ctype = b"application/json" if reply.content_type == "application/json" else reply.content_type.encode()
+        await send({"type": "http.response.start", "status": reply.status, "headers": _headers(reply, ctype, len(body))})
+        if reply.disconnect:
+            await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+            if reply.on_end:
+                reply.on_end("disconnected", 0, None)
+            raise AbortStream("simulated disconnect")
+        await send({"type": "http.response.body", "body": body})
+
+    async def _stream(self, stream: Stream, receive: Receive, send: Send) -> None:
+        headers = _SSE_HEADERS + [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.reply.headers.items()]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        gone = asyncio.Event()
+
+        async def watch() -> None:
+            while True:
+                message: Message = await receive()
+                if message["type"] == "http.disconnect":
+                    gone.set()
+                    return
+
+        watcher = asyncio.get_running_loop().create_task(watch())
+        sent, ttft, outcome = 0, None, "completed"
+        scale = stream.time_scale
+        target = self.call.arrived or time.monotonic()
+        last = len(stream.events) - 1
+        try:
+            await send({"type": "http.response.body", "body": KEEPALIVE, "more_body": True})
+            for i, event in enumerate(stream.events):
+                if i == stream.break_after and i < last:
+                    if stream.break_kind == "mid_stream" and stream.error_event is not None:
+                        tail = stream.error_event + (b"data: [DONE]\n\n" if stream.done_after_error else b"")
+                        await send({"type": "http.response.body", "body": tail, "more_body": True})
+                        outcome = "mid_stream_error"
+                        break
+                    if stream.break_kind == "disconnect":
+                        outcome = "disconnected"
+                        raise AbortStream("simulated disconnect")
+                    if stream.break_kind == "stall":
+                        target += stream.stall_ms * scale / 1000.0
+                        outcome = "stalled"
+                if scale:
+                    target += stream.delays_ms[i] * scale / 1000.0
+                    if i == 0:
+                        await self._keepalive_until(target, send, stream.keepalive_s, gone)
+                    else:
+                        await wait_until(target)
+                if gone.is_set():
+                    outcome = "cancelled"
+                    break
+                await send({"type": "http.response.body", "body": event, "more_body": True})
+                if i == 0:
+                    ttft = round((time.monotonic() - self.call.arrived) * 1000, 3) if self.call.arrived else None
+                sent += 1
+            if outcome == "stalled":
+                outcome = "completed"
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except OSError:
+            outcome = "cancelled"
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
+        finally:
+            watcher.cancel()
+            if stream.on_end is not None:
+                stream.on_end(outcome, sent, ttft)
+
+    async def _keepalive_until(self, target: float, send: Send, every: float, gone: asyncio.Event) -> None:
+        while not gone.is_set():
+            left = target - time.monotonic()
+            if left <= 0:
+                return
+            if left > every > 0:
+                await asyncio.sleep(every)
+                await send({"type": "http.response.body", "body": KEEPALIVE, "more_body": True})
+            else:
+                await wait_until(target)
+                return
+
+
+def respond(reply: Reply, call: Call) -> Any:
+    return Responder(reply, call)

@@ -1,0 +1,78 @@
+"""Typed settings: one dataclass, built from CLI options, environment variables (``MOCKROUTER_*``) or code."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+__all__ = ["PROFILES", "Settings"]
+
+#: "current": today's API (Era B). "launch": the API as at GPT-5's launch (Era A, Aug 2025).
+PROFILES = ("current", "launch")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    fixtures: tuple[str, ...] = ()  # extra fixture files, merged over the shipped default world
+    scenarios: tuple[str, ...] = ()  # shipped scenario names or paths, merged in order
+    seed: int = 0
+    time_scale: float = 1.0  # 0 = no delays, 1 = real time
+    profile: str = "current"
+    strict_keys: bool = False  # unknown keys get 401 "User not found."
+    journal_size: int = 1000
+    clock: int | None = None  # pin `created` and ids
+    max_body_bytes: int = 32 * 1024 * 1024
+    admin_token: str | None = None
+    no_default: bool = False  # do not load the shipped default world
+    keepalive_s: float = 1.0  # ": OPENROUTER PROCESSING" cadence while waiting
+    done_after_error: bool = False  # send "data: [DONE]" after a mid-stream error event
+    log_level: str = "info"
+    workers: int = 1
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {self.profile!r}")
+        if self.time_scale < 0:
+            raise ValueError("time_scale must be >= 0")
+        if self.journal_size < 1:
+            raise ValueError("journal_size must be >= 1")
+
+    def __repr__(self) -> str:
+        default = Settings()
+        changed = [
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in fields(self)
+            if f.name != "extra" and getattr(self, f.name) != getattr(default, f.name)
+        ]
+        return f"Settings({', '.join(changed)})"
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Read ``MOCKROUTER_<FIELD>`` variables (lists are comma-separated)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"MOCKROUTER_{f.name.upper()}")
+            if raw is None or f.name == "extra":
+                continue
+            default = getattr(cls(), f.name)
+            if isinstance(default, bool):
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif isinstance(default, tuple):
+                values[f.name] = tuple(p for p in (s.strip() for s in raw.split(",")) if p)
+            elif isinstance(default, int):
+                values[f.name] = int(raw)
+            elif isinstance(default, float):
+                values[f.name] = float(raw)
+            elif f.name == "clock":
+                values[f.name] = int(raw) if raw else None
+            else:
+                values[f.name] = raw
+        return cls(**values)

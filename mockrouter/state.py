@@ -1,0 +1,171 @@
+"""The only mutable shared object: accounts' credit and usage, key usage, scenario states, fault and stub
+counters, free-model rate windows, generations and runtime stubs/faults.
+
+One event loop means every method here runs without an ``await`` in the middle, so a check-and-debit is
+atomic: 100 concurrent requests can neither lose nor double a debit. ``snapshot()`` is what the pure
+planner sees. ``reset()`` goes back to the world's initial state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockrouter.faults import Fault
+from mockrouter.fixtures import Account, ByokKey, Key, Stub, World
+
+__all__ = ["AccountState", "KeyState", "Snapshot", "State"]
+
+_DAY = 86_400
+
+
+@dataclass(slots=True)
+class AccountState:
+    id: str
+    credits: float
+    usage: float
+    purchased: bool
+    byok: dict[str, ByokKey]
+    usage_log: deque[tuple[float, float, float]] = field(default_factory=lambda: deque(maxlen=100_000))
+    free_minute: deque[float] = field(default_factory=deque)
+    free_day: deque[float] = field(default_factory=deque)
+
+    @property
+    def balance(self) -> float:
+        return self.credits - self.usage
+
+
+@dataclass(slots=True)
+class KeyState:
+    key: Key
+    account: AccountState
+    usage: float = 0.0
+    byok_usage: float = 0.0
+    log: deque[tuple[float, float, float]] = field(default_factory=lambda: deque(maxlen=100_000))
+
+    @property
+    def limit_remaining(self) -> float | None:
+        if self.key.limit is None:
+            return None
+        spent = self.usage + (self.byok_usage if self.key.include_byok_in_limit else 0.0)
+        return round(self.key.limit - spent, 12)
+
+    def usage_since(self, seconds: float, now: float, byok: bool = False) -> float:
+        return round(sum(b if byok else c for t, c, b in self.log if now - t < seconds), 12)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What the planner may know about the account and the world's clock."""
+
+    byok: dict[str, ByokKey]
+    elapsed_s: float
+    down: frozenset[str]
+
+
+class State:
+    def __init__(self, world: World, generations_size: int = 10_000) -> None:
+        self.world = world
+        self.generations_size = generations_size
+        self.reset()
+
+    def reset(self) -> None:
+        self.started = time.monotonic()
+        self.accounts: dict[str, AccountState] = {}
+        self.keys: dict[str, KeyState] = {}
+        self.scenarios: dict[str, str] = {}
+        self.fault_hits: dict[str, int] = {}
+        self.stub_hits: dict[str, int] = {}
+        self.runtime_stubs: list[Stub] = []
+        self.runtime_faults: list[Fault] = []
+        self.down: set[str] = set()
+        self.generations: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        for account in self.world.accounts.values():
+            self.accounts[account.id] = self._account(account)
+
+    # ------------------------------------------------------------------ accounts and keys
+
+    def _account(self, a: Account) -> AccountState:
+        return AccountState(a.id, a.credits, a.usage, a.purchased, dict(a.byok))
+
+    def key_state(self, token: str) -> KeyState:
+        """The state of a key, creating a default account for an undeclared key."""
+        ks = self.keys.get(token)
+        if ks is not None:
+            return ks
+        key = self.world.keys.get(token) or Key(
+            key=token, account=f"acct-{token[-8:]}", limit=self.world.defaults.key_limit
+        )
+        account = self.accounts.get(key.account)
+        if account is None:
+            d = self.world.defaults
+            account = AccountState(key.account, d.credits, 0.0, d.purchased, dict(d.byok))
+            self.accounts[key.account] = account
+        ks = KeyState(key, account, usage=key.usage)
+        self.keys[token] = ks
+        return ks
+
+    def charge(self, ks: KeyState, cost: float, byok_cost: float = 0.0) -> None:
+        """Debit the account and the key (atomic: no await)."""
+        now = time.time()
+        ks.account.usage = round(ks.account.usage + cost, 12)
+        ks.usage = round(ks.usage + cost, 12)
+        ks.byok_usage = round(ks.byok_usage + byok_cost, 12)
+        ks.log.append((now, cost, byok_cost))
+
+    def set_credits(self, account_id: str, credits: float | None = None, usage: float | None = None) -> AccountState:
+        account = self.accounts.get(account_id)
+        if account is None:
+            d = self.world.defaults
+            account = self.accounts[account_id] = AccountState(account_id, d.credits, 0.0, d.purchased, dict(d.byok))
+        if credits is not None:
+            account.credits = credits
+        if usage is not None:
+            account.usage = usage
+        return account
+
+    # ------------------------------------------------------------------ rate windows
+
+    def free_request(self, account: AccountState, per_minute: int, per_day: int, now: float) -> tuple[str, int] | None:
+        """Count a free-model request; returns ``(window, limit)`` when it is over a cap (not counted then)."""
+        for window, span in ((account.free_minute, 60), (account.free_day, _DAY)):
+            while window and now - window[0] >= span:
+                window.popleft()
+        if len(account.free_day) >= per_day:
+            return "day", per_day
+        if len(account.free_minute) >= per_minute:
+            return "min", per_minute
+        account.free_minute.append(now)
+        account.free_day.append(now)
+        return None
+
+    # ------------------------------------------------------------------ scenarios, stubs and faults
+
+    def scenario_state(self, name: str) -> str:
+        return self.scenarios.get(name, "started")
+
+    def stubs(self) -> list[Stub]:
+        return sorted([*self.runtime_stubs, *self.world.stubs], key=lambda s: s.priority)
+
+    def take_fault(self, fault: Fault) -> bool:
+        """Whether ``fault`` fires now (and count it); faults with ``times`` fire that many times per id."""
+        if fault.times is None:
+            return True
+        key = fault.id or repr(fault)
+        hits = self.fault_hits.get(key, 0)
+        if hits >= fault.times:
+            return False
+        self.fault_hits[key] = hits + 1
+        return True
+
+    def snapshot(self, account: AccountState) -> Snapshot:
+        return Snapshot(dict(account.byok), time.monotonic() - self.started, frozenset(self.down))
+
+    # ------------------------------------------------------------------ generations
+
+    def remember(self, gen_id: str, record: dict[str, Any]) -> None:
+        self.generations[gen_id] = record
+        while len(self.generations) > self.generations_size:
+            self.generations.popitem(last=False)

@@ -1,0 +1,115 @@
+"""Accounting: token counts, cost from the serving endpoint's pricing, BYOK fees, affordability.
+
+Cost (USD) = uncached prompt tokens x ``prompt`` + cached tokens x ``input_cache_read`` (``prompt`` when
+absent) + reasoning tokens x ``internal_reasoning`` (``completion`` when zero or absent) + other
+completion tokens x ``completion`` + ``request`` + media parts x ``image``. A BYOK request is charged
+the 5% fee; ``cost_details.upstream_inference_cost`` is what the provider charged the user's own key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from mockrouter.fixtures import Endpoint
+
+__all__ = ["BYOK_FEE", "Usage", "account", "affordable_tokens", "max_cost", "usage_block"]
+
+BYOK_FEE = Decimal("0.05")
+_Q = Decimal("1e-12")
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+    reasoning_tokens: int
+    cached_tokens: int
+    media: int
+    list_cost: Decimal  # what the request costs at the endpoint's prices
+    prompt_cost: Decimal
+    completion_cost: Decimal
+    is_byok: bool
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def cost(self) -> float:
+        """What OpenRouter charges from credits."""
+        return float((self.list_cost * BYOK_FEE if self.is_byok else self.list_cost).quantize(_Q))
+
+    @property
+    def upstream_cost(self) -> float | None:
+        return float(self.list_cost.quantize(_Q)) if self.is_byok else None
+
+
+def account(
+    endpoint: Endpoint,
+    prompt_tokens: int,
+    completion_tokens: Sequence[int],
+    reasoning_tokens: Sequence[int],
+    *,
+    cached_tokens: int = 0,
+    media: int = 0,
+    is_byok: bool = False,
+) -> Usage:
+    """Usage of a completion; ``completion_tokens`` per choice include that choice's reasoning tokens."""
+    prompt_price, completion_price = endpoint.price("prompt"), endpoint.price("completion")
+    cache_price = Decimal(endpoint.pricing["input_cache_read"]) if "input_cache_read" in endpoint.pricing else prompt_price
+    reasoning_price = endpoint.price("internal_reasoning") or completion_price
+    cached = min(cached_tokens, prompt_tokens)
+    prompt_cost = (
+        (prompt_tokens - cached) * prompt_price + cached * cache_price + endpoint.price("request") + media * endpoint.price("image")
+    )
+    completion = sum(completion_tokens)
+    reasoning = sum(reasoning_tokens)
+    completion_cost = (completion - reasoning) * completion_price + reasoning * reasoning_price
+    return Usage(
+        prompt_tokens, completion, reasoning, cached, media, prompt_cost + completion_cost, prompt_cost, completion_cost, is_byok
+    )
+
+
+def usage_block(u: Usage, profile: str, include_cost: bool) -> dict[str, Any]:
+    """The ``usage`` object; cost fields only when ``include_cost`` (always in the current API)."""
+    block: dict[str, Any] = {
+        "prompt_tokens": u.prompt_tokens,
+        "completion_tokens": u.completion_tokens,
+        "total_tokens": u.total_tokens,
+    }
+    if include_cost:
+        block["cost"] = u.cost
+        block["is_byok"] = u.is_byok
+    block["prompt_tokens_details"] = {"cached_tokens": u.cached_tokens}
+    if include_cost:
+        if profile == "launch":
+            block["cost_details"] = {"upstream_inference_cost": u.upstream_cost}
+        else:
+            block["prompt_tokens_details"].update({"cache_write_tokens": 0, "audio_tokens": 0, "video_tokens": 0})
+            block["cost_details"] = {
+                "upstream_inference_cost": u.upstream_cost,
+                "upstream_inference_prompt_cost": float(u.prompt_cost.quantize(_Q)),
+                "upstream_inference_completions_cost": float(u.completion_cost.quantize(_Q)),
+            }
+    block["completion_tokens_details"] = {"reasoning_tokens": u.reasoning_tokens}
+    if profile != "launch":
+        block["completion_tokens_details"].update({"image_tokens": 0, "audio_tokens": 0})
+    return block
+
+
+def max_cost(endpoint: Endpoint, prompt_tokens: int, max_tokens: int, is_byok: bool = False) -> Decimal:
+    """The most a request can cost (prompt plus ``max_tokens`` of output)."""
+    cost = prompt_tokens * endpoint.price("prompt") + max_tokens * endpoint.price("completion") + endpoint.price("request")
+    return cost * BYOK_FEE if is_byok else cost
+
+
+def affordable_tokens(endpoint: Endpoint, prompt_tokens: int, balance: float, is_byok: bool = False) -> int:
+    """How many output tokens ``balance`` can pay for after the prompt (OpenRouter's 402 "can only afford N")."""
+    price = endpoint.price("completion") * (BYOK_FEE if is_byok else 1)
+    left = Decimal(str(balance)) - max_cost(endpoint, prompt_tokens, 0, is_byok)
+    if price <= 0:
+        return 0 if left < 0 else 2**31 - 1
+    return max(0, int((left / price).to_integral_value(ROUND_FLOOR)))
