@@ -1,0 +1,400 @@
+"""Deterministic, plausible completion content for a chat-completions or legacy-completions request body.
+
+Token estimate (no tokenizer, no network; URLs are never fetched):
+
+* text: ``ceil(len(text) / 4)`` characters-per-token, 0 for ``""``;
+* chat messages: +4 per message, +3 priming once, plus the message text (``name``, tool-call names/arguments too);
+* ``image_url`` parts: 85 tokens when ``detail`` is ``"low"``, 765 otherwise;
+* ``input_audio`` parts: about 25 tokens per KB of decoded audio, ``ceil(len(base64) * 3/4 / 1000 * 25)``, min 1;
+* ``file`` parts: 250 tokens + the text estimate of the filename; video parts: 1000 tokens;
+* ``tools``: the text estimate of their compact JSON;
+* legacy ``prompt``: a string is text; a list of ints counts one token per id; lists of strings/lists are summed.
+
+Everything random comes from ``seeding.rng(seed, fingerprint(body minus routing/streaming keys), "generation/<i>")``
+so streaming, usage accounting and provider routing options never change the text. Faker is seeded per choice
+from that rng; the shared instance is guarded by a lock.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from random import Random
+from typing import Any
+
+from faker import Faker
+
+from mockrouter import schemagen, seeding
+
+__all__ = ["Choice", "Prompt", "Spec", "ToolCall", "count_prompt", "estimate_tokens", "generate", "pieces"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    index: int
+    content: str | None
+    reasoning: str | None
+    tool_calls: tuple[ToolCall, ...]
+    finish_reason: str
+    completion_tokens: int
+    reasoning_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    tokens: int
+    media: int
+    audio_parts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    reasoning: str = "none"
+    max_output_tokens: int | None = None
+    content: str | None = None
+    tool_calls: tuple[tuple[str, str], ...] | None = None
+
+
+_IGNORED = frozenset({"stream", "stream_options", "usage", "provider", "models", "route", "transforms", "plugins"})
+_EFFORT = {"minimal": (16, 48), "low": (32, 120), "medium": (64, 240), "high": (128, 400), "xhigh": (192, 400)}
+_ALNUM = string.ascii_letters + string.digits
+_LEAD = frozenset(
+    "what whats what's which who whom how why when where is are was were do does did can could would should will "
+    "please tell me about explain describe give list show i you we a an the of some any my your briefly quickly "
+    "hi hello hey".split()
+)
+_BREAK = frozenset("and or but why how what when where which who is are was were do does so because if than".split())
+_TRAIL = frozenset("of the a an in on for to with at by from".split())
+_OPENERS = ("Regarding {t}: ", "As for {t}, ", "On {t}: ", "Here is the short version on {t}. ",
+            "When it comes to {t}, ")
+_THINK = ("First, ", "Next, ", "Also, ", "So ", "Then ", "")
+_DEFAULT_SPEC = Spec()
+_NO_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
+_FAKE = Faker("en_US")
+_LOCK = threading.Lock()
+_PIECE = re.compile(r"\s*\S+|\s+")
+
+
+def estimate_tokens(text: str) -> int:
+    return (len(text) + 3) // 4
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _part(part: Any) -> tuple[int, int, int]:
+    """(tokens, media, audio) of one content part."""
+    if isinstance(part, str):
+        return estimate_tokens(part), 0, 0
+    if not isinstance(part, Mapping):
+        return 0, 0, 0
+    kind, inner = part.get("type"), part.get(str(part.get("type")))
+    inner = inner if isinstance(inner, Mapping) else {}
+    if kind == "image_url":
+        return (85 if inner.get("detail") == "low" else 765), 1, 0
+    if kind == "input_audio":
+        data = inner.get("data")
+        return max(1, (len(data) * 75 + 3999) // 4000 if isinstance(data, str) else 1), 1, 1
+    if kind == "file":
+        name = inner.get("filename")
+        return 250 + estimate_tokens(name if isinstance(name, str) else ""), 1, 0
+    if kind in ("video_url", "input_video", "video"):
+        return 1000, 1, 0
+    text = part.get("text")
+    return (estimate_tokens(text) if isinstance(text, str) else 0), 0, 0
+
+
+def count_prompt(body: Mapping[str, Any]) -> Prompt:
+    tokens = media = audio = 0
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        tokens += 3
+        for m in messages:
+            tokens += 4
+            if not isinstance(m, Mapping):
+                continue
+            content = m.get("content")
+            for p in content if isinstance(content, list) else [content]:
+                t, md, au = _part(p)
+                tokens, media, audio = tokens + t, media + md, audio + au
+            if isinstance(m.get("name"), str):
+                tokens += estimate_tokens(m["name"])
+            for call in m.get("tool_calls") or [] if isinstance(m.get("tool_calls"), list) else []:
+                fn = call.get("function") if isinstance(call, Mapping) else None
+                if isinstance(fn, Mapping):
+                    texts = (fn.get("name"), fn.get("arguments"))
+                    tokens += sum(estimate_tokens(v) for v in texts if isinstance(v, str))
+    prompt = body.get("prompt")
+    for item in prompt if isinstance(prompt, list) else [] if prompt is None else [prompt]:
+        for leaf in item if isinstance(item, list) else [item]:
+            tokens += estimate_tokens(leaf) if isinstance(leaf, str) else 1 if _int(leaf) is not None else 0
+    if body.get("tools"):
+        tokens += estimate_tokens(json.dumps(body["tools"], sort_keys=True, separators=(",", ":"), default=str))
+    return Prompt(tokens, media, audio)
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p["text"] for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str))
+    return ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Tool:
+    name: str
+    description: str
+    parameters: Any
+
+
+class _Request:
+    """What the body asks for, read once for all choices."""
+
+    def __init__(self, body: Mapping[str, Any], spec: Spec) -> None:
+        self.spec = spec
+        messages = [m for m in body.get("messages") or [] if isinstance(m, Mapping)] if isinstance(
+            body.get("messages"), list) else []
+        self.last_role = str(messages[-1].get("role")) if messages else ""
+        self.prefill = _text_of(messages[-1].get("content")) if self.last_role == "assistant" else ""
+        users = [_text_of(m.get("content")) for m in messages if m.get("role") == "user"]
+        prompt = body.get("prompt")
+        prompt_text = prompt if isinstance(prompt, str) else next(
+            (p for p in reversed(prompt) if isinstance(p, str)), "") if isinstance(prompt, list) else ""
+        self.prefill = self.prefill or prompt_text
+        self.question = users[-1] if users else prompt_text
+        first = re.split(r"[.?!;:,\n]", self.question.strip(), maxsplit=1)[0]
+        words = re.findall(r"[\w'-]+", first)[:16]
+        while words and words[0].lower() in _LEAD:
+            words.pop(0)
+        end = next((i for i, w in enumerate(words) if w.lower() in _BREAK), len(words))
+        words = words[: min(end, 5)]
+        while words and words[-1].lower() in _TRAIL:
+            words.pop()
+        self.topic = " ".join(words)
+        names = re.findall(r"(?<=[\w,] )[A-Z][a-z]+(?: [A-Z][a-z]+)*", self.question)
+        self.names = [n for n in names if n.lower() not in _LEAD]
+        self.keywords = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", self.question)} - _LEAD
+        limits = [v for v in (_int(body.get("max_tokens")), _int(body.get("max_completion_tokens")),
+                              spec.max_output_tokens) if v is not None]
+        self.limit = max(0, min(limits)) if limits else None
+        stop = body.get("stop")
+        self.stops = [s for s in ([stop] if isinstance(stop, str) else stop if isinstance(stop, list) else [])
+                      if isinstance(s, str) and s]
+        self.tools = [
+            _Tool(str(f["name"]), str(f.get("description") or ""), f.get("parameters") or _NO_PARAMETERS)
+            for t in (body.get("tools") or [] if isinstance(body.get("tools"), list) else [])
+            if isinstance(t, Mapping) and isinstance(f := t.get("function", t), Mapping)
+            and isinstance(f.get("name"), str)
+        ]
+        self.tool_choice = body.get("tool_choice")
+        self.parallel = body.get("parallel_tool_calls") is not False
+        rf = body.get("response_format")
+        self.format = rf if isinstance(rf, Mapping) else {}
+        raw = body.get("reasoning")
+        reasoning: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        self.effort = str(reasoning.get("effort") or body.get("reasoning_effort") or "medium")
+        self.think = spec.reasoning in ("hidden", "visible") and reasoning.get("enabled") is not False
+        self.think = self.think and self.effort != "none"
+        self.reasoning_cap = _int(reasoning.get("max_tokens"))
+
+
+def generate(body: Mapping[str, Any], seed: int, spec: Spec = _DEFAULT_SPEC) -> tuple[Choice, ...]:
+    fp = seeding.fingerprint({k: v for k, v in body.items() if k not in _IGNORED})
+    n = _int(body.get("n")) or 1
+    req = _Request(body, spec)
+    with _LOCK:
+        return tuple(_choice(req, seeding.rng(seed, fp, f"generation/{i}"), i) for i in range(max(1, min(n, 128))))
+
+
+def _choice(req: _Request, rng: Random, index: int) -> Choice:
+    fake, spec = _FAKE, req.spec
+    fake.seed_instance(rng.getrandbits(64))
+    echo = req.names or req.topic.split()
+
+    def words(k: int) -> str:
+        if echo and rng.random() < 0.3:
+            start = rng.randrange(len(echo))
+            return " ".join(echo[start : start + max(k, 1)])
+        return " ".join(fake.words(max(k, 1)))
+
+    r_tokens, r_text = 0, None
+    if req.think:
+        lo, hi = _EFFORT.get(req.effort, _EFFORT["medium"])
+        target = min(rng.randint(lo, hi), req.reasoning_cap if req.reasoning_cap is not None else hi)
+        if spec.reasoning == "visible" and target > 0:
+            r_text = _reasoning_text(fake, rng, req.topic, target)
+            r_text = _truncate(r_text, req.reasoning_cap) if req.reasoning_cap is not None else r_text
+            r_tokens = estimate_tokens(r_text)
+        else:
+            r_tokens = max(target, 0)
+    if req.limit is not None and r_tokens >= req.limit:
+        return Choice(index, "", _truncate(r_text, req.limit) if r_text else None, (), "length", 0, req.limit)
+    budget = None if req.limit is None else req.limit - r_tokens
+
+    calls: tuple[ToolCall, ...] = ()
+    content: str | None
+    if spec.tool_calls:
+        calls = tuple(ToolCall(_call_id(rng), name, args) for name, args in spec.tool_calls)
+        content = spec.content
+    elif spec.content is not None:
+        content = spec.content
+    elif chosen := _pick_tools(req, rng):
+        calls = tuple(ToolCall(_call_id(rng), t.name, json.dumps(schemagen.instance(t.parameters, rng, words)))
+                      for t in chosen)
+        content = None
+    else:
+        content = _content(req, fake, rng, words)
+
+    finish = "tool_calls" if calls else "stop"
+    used = sum(estimate_tokens(c.arguments) for c in calls)
+    if content is not None:
+        hits = [i for i in (content.find(s) for s in req.stops) if i >= 0]
+        content = content[: min(hits)] if hits else content
+        if budget is not None and estimate_tokens(content) + used > budget:
+            content, finish = _truncate(content, max(budget - used, 0)), "length"
+    if budget is not None and used > budget:
+        left, cut = budget, []
+        for c in calls:
+            cut.append(ToolCall(c.id, c.name, _truncate(c.arguments, max(left, 0))))
+            left -= estimate_tokens(c.arguments)
+        calls, finish = tuple(cut), "length"
+    tokens = estimate_tokens(content or "") + sum(estimate_tokens(c.arguments) for c in calls)
+    return Choice(index, content, r_text, calls, finish, tokens, r_tokens)
+
+
+def _call_id(rng: Random) -> str:
+    return "call_" + "".join(rng.choice(_ALNUM) for _ in range(24))
+
+
+def _pick_tools(req: _Request, rng: Random) -> list[_Tool]:
+    tc = req.tool_choice
+    if not req.tools or tc == "none" or isinstance(tc, Mapping) and tc.get("type") == "none":
+        return []
+    if isinstance(tc, Mapping):
+        fn = tc.get("function")
+        name = fn.get("name") if isinstance(fn, Mapping) else tc.get("name")
+        if isinstance(name, str):
+            return [next((t for t in req.tools if t.name == name), _Tool(name, "", _NO_PARAMETERS))]
+    elif tc != "required" and (req.last_role != "user" or rng.random() >= 0.85):
+        return []
+    overlap = [len(req.keywords & set(re.findall(r"[a-z]{3,}", f"{t.name} {t.description}".lower())))
+               for t in req.tools]
+    relevant = [(t, 1 + 4 * o) for t, o in zip(req.tools, overlap, strict=True) if o > 0 or not any(overlap)]
+    pool, weights = [t for t, _ in relevant], [w for _, w in relevant]
+    count = 2 if req.parallel and len(pool) > 1 and rng.random() < 0.3 else 1
+    chosen: list[_Tool] = []
+    for _ in range(count):
+        i = rng.choices(range(len(pool)), weights)[0]
+        chosen.append(pool.pop(i))
+        weights.pop(i)
+    return chosen
+
+
+def _sentences(fake: Faker, rng: Random, target: int, count: int) -> list[str]:
+    """Natural sentences totalling about ``target`` tokens (at most four; ``count`` sets their typical length)."""
+    per, size = max(4, min(20, round(target / 1.6 / max(count, 1)))), 0
+    out: list[str] = []
+    for _ in range(4 if count > 0 else 0):
+        sentence = fake.sentence(nb_words=max(3, per + rng.randint(-2, 2)), variable_nb_words=False)
+        cost = estimate_tokens(sentence) + 1
+        if out and size + cost > target + 8:
+            break
+        out.append(sentence)
+        size += cost
+        if size >= target:
+            break
+    return out
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != "I " else text
+
+
+def _json_object(fake: Faker, rng: Random, topic: str) -> dict[str, Any]:
+    extras: list[tuple[str, Callable[[], Any]]] = [
+        ("topic", lambda: topic or " ".join(fake.words(2))), ("summary", lambda: fake.sentence(nb_words=8)),
+        ("confidence", lambda: round(rng.uniform(0.5, 1.0), 2)), ("tags", lambda: fake.words(rng.randint(1, 3))),
+        ("count", lambda: rng.randint(1, 50)), ("valid", lambda: rng.random() < 0.7),
+    ]
+    out: dict[str, Any] = {"answer": fake.sentence(nb_words=rng.randint(6, 14))}
+    for key, make in rng.sample(extras, rng.randint(1, 3)):
+        out[key] = make()
+    return out
+
+
+def _content(req: _Request, fake: Faker, rng: Random, words: Callable[[int], str]) -> str:
+    kind = req.format.get("type")
+    if kind == "json_schema":
+        holder = req.format.get("json_schema")
+        schema = holder.get("schema") if isinstance(holder, Mapping) else None
+        if isinstance(schema, dict | bool):
+            return json.dumps(schemagen.instance(schema, rng, words))
+    if kind in ("json_object", "json_schema"):
+        return json.dumps(_json_object(fake, rng, req.topic))
+    target, count = rng.randint(12, 90), rng.randint(1, 4)
+    if req.prefill:
+        tail = req.prefill.rstrip()
+        if tail.endswith("{"):
+            return json.dumps(_json_object(fake, rng, req.topic))[1:]
+        lead = "" if req.prefill[-1].isspace() else " "
+        if tail[-1:] in (".", "!", "?", ":", ")"):
+            return lead + " ".join(_sentences(fake, rng, target, count))
+        phrase = " ".join(fake.words(rng.randint(3, 8))) + "."
+        return lead + " ".join([phrase, *_sentences(fake, rng, target, count - 1)])
+    parts = _sentences(fake, rng, target, count)
+    if req.topic and rng.random() < 0.6:
+        opener = rng.choice(_OPENERS).format(t=req.topic)
+        parts[0] = opener + (_lower_first(parts[0]) if opener.endswith(", ") else parts[0])
+    return " ".join(parts)
+
+
+def _reasoning_text(fake: Faker, rng: Random, topic: str, target: int) -> str:
+    text = f"The user is asking about {topic}." if topic else "Let me think about what is being asked."
+    while estimate_tokens(text) < target:
+        sentence = fake.sentence(nb_words=rng.randint(6, 16))
+        prefix = rng.choice(_THINK)
+        text += " " + (prefix + _lower_first(sentence) if prefix else sentence)
+    return text
+
+
+def _truncate(text: str, tokens: int) -> str:
+    """Cut ``text`` to exactly ``tokens`` estimated tokens (at a word end when one is close)."""
+    if estimate_tokens(text) <= tokens:
+        return text
+    if tokens <= 0:
+        return ""
+    end = 4 * tokens
+    for j in range(end, end - 4, -1):
+        if text[j].isspace() and not text[j - 1].isspace():
+            return text[:j]
+    return text[:end]
+
+
+def pieces(text: str, max_pieces: int | None = None) -> list[str]:
+    """Stream chunks of about one token each (a word with its leading space; long words every 4 characters)."""
+    out: list[str] = []
+    for match in _PIECE.finditer(text):
+        tok = match.group()
+        head = len(tok) - len(tok.lstrip())
+        if len(tok) - head <= 8:
+            out.append(tok)
+            continue
+        out.append(tok[: head + 4])
+        out.extend(tok[i : i + 4] for i in range(head + 4, len(tok), 4))
+    if max_pieces is not None and len(out) > max(max_pieces, 1):
+        m, size = max(max_pieces, 1), len(out)
+        out = ["".join(out[i * size // m : (i + 1) * size // m]) for i in range(m)]
+    return out
