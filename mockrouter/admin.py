@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from mockrouter import errors
 from mockrouter.errors import FixtureError, MockRouterError
 from mockrouter.faults import Fault
-from mockrouter.fixtures import world_from
+from mockrouter.fixtures import stubs_from
 from mockrouter.pipeline import Mock
 
 __all__ = ["ADMIN", "admin_routes"]
@@ -31,7 +31,10 @@ _LOOPBACK = ("127.0.0.1", "::1", "localhost", "testclient", None)
 def _allowed(mock: Mock, request: Request) -> bool:
     token = mock.settings.admin_token
     if token:
-        given = request.headers.get("x-mockrouter-admin-token") or request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        given = (
+            request.headers.get("x-mockrouter-admin-token")
+            or request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        )
         return hmac.compare_digest(given.encode(), token.encode())
     host = request.client.host if request.client else None
     return host in _LOOPBACK or (host or "").startswith("127.")
@@ -126,7 +129,7 @@ async def stubs(mock: Mock, request: Request) -> Any:
     if request.method == "POST":
         data = await _json_body(request)
         items = data if isinstance(data, list) else [data]
-        built = world_from({"stubs": items}, None).stubs if items else ()
+        built = stubs_from(items, mock.world) if items else ()
         names = {s.name for s in built}
         mock.state.runtime_stubs = [s for s in mock.state.runtime_stubs if s.name not in names] + [
             replace(s, origin="admin") for s in built
@@ -172,7 +175,9 @@ async def faults(mock: Mock, request: Request) -> Any:
     if request.method == "DELETE":
         mock.state.runtime_faults.clear()
         return {"cleared": True}
-    return {"faults": [f.as_dict() | {"fired": mock.state.fault_hits.get(f.id or "", 0)} for f in mock.state.runtime_faults]}
+    return {
+        "faults": [f.as_dict() | {"fired": mock.state.fault_hits.get(f.id or "", 0)} for f in mock.state.runtime_faults]
+    }
 
 
 async def accounts(mock: Mock, request: Request) -> Any:
@@ -186,10 +191,13 @@ async def accounts(mock: Mock, request: Request) -> Any:
         if "byok" in data:
             from mockrouter.fixtures import ByokKey
 
-            account.byok = {k: ByokKey(v.get("status", "valid"), v.get("always_use", False)) for k, v in data["byok"].items()}
-    account = mock.state.accounts.get(account_id)
-    if account is None:
+            account.byok = {
+                k: ByokKey(v.get("status", "valid"), v.get("always_use", False)) for k, v in data["byok"].items()
+            }
+    found = mock.state.accounts.get(account_id)
+    if found is None:
         raise errors.not_found(f"No account {account_id}")
+    account = found
     return {"id": account.id, "credits": account.credits, "usage": round(account.usage, 12),
             "balance": round(account.balance, 12), "purchased": account.purchased,
             "byok": {k: {"status": v.status, "always_use": v.always_use} for k, v in account.byok.items()}}  # fmt: skip
@@ -200,10 +208,12 @@ async def keys(mock: Mock, request: Request) -> Any:
     data = await _json_body(request) if request.method in ("PUT", "POST", "PATCH") else {}
     token = data.get("key") or request.headers.get("x-mockrouter-key") or request.query_params.get("key")
     if not token:
-        raise MockRouterError(400, "Name the key: body {\"key\": ...}, ?key= or X-Mockrouter-Key")
+        raise MockRouterError(400, 'Name the key: body {"key": ...}, ?key= or X-Mockrouter-Key')
     ks = mock.state.key_state(token)
     if "limit" in data or "disabled" in data or "management" in data:
-        changes = {k: data[k] for k in ("limit", "limit_reset", "disabled", "management", "include_byok_in_limit") if k in data}
+        changes = {
+            k: data[k] for k in ("limit", "limit_reset", "disabled", "management", "include_byok_in_limit") if k in data
+        }
         ks.key = replace(ks.key, **changes)
     if "credits" in data:
         mock.state.set_credits(ks.account.id, data["credits"], data.get("usage"))

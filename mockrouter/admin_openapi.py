@@ -10,7 +10,10 @@ _OBJ: dict[str, Any] = {"type": "object"}
 
 
 def _op(summary: str, body: bool = False, status: str = "200") -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": {status: {"description": "OK", "content": {"application/json": {"schema": _OBJ}}}}}
+    op: dict[str, Any] = {
+        "summary": summary,
+        "responses": {status: {"description": "OK", "content": {"application/json": {"schema": _OBJ}}}},
+    }
     if body:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _OBJ}}}
     return op

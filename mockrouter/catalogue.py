@@ -39,7 +39,9 @@ class Catalogue:
         raise errors.not_found(f"Not Found: {ctx.call.method} {ctx.call.path}")
 
     def op_method_not_allowed(self, ctx: _Ctx, allowed: str) -> Reply:
-        err = errors.MockRouterError(405, f"Method {ctx.call.method} not allowed on {ctx.call.path}", {"allowed": allowed})
+        err = errors.MockRouterError(
+            405, f"Method {ctx.call.method} not allowed on {ctx.call.path}", {"allowed": allowed}
+        )
         err.headers["Allow"] = allowed
         raise err
 
@@ -118,9 +120,20 @@ class Catalogue:
             "rate_limit": {"requests": -1, "interval": "10s", "note": "This field is deprecated and safe to ignore."},
         }
         if self.mock.profile != "launch":
-            data["is_management_key"] = key.management
-            data["expires_at"] = key.expires_at
-            data["creator_user_id"] = None
+            d = self.mock.world.defaults
+            per_day = d.free_requests_per_day or (1000 if ks.account.purchased else 50)
+            used = sum(1 for t in ks.account.free_day if now - t < 86_400)
+            budget = None
+            if key.limit is not None:
+                budget = {"budget_id": None, "guardrail_id": None, "include_byok": key.include_byok_in_limit,
+                          "limit_usd": key.limit, "remaining_usd": ks.limit_remaining, "reset_interval": key.limit_reset,
+                          "resets_at": None, "scope": "api_key", "spend_usd": round(ks.usage, 12)}  # fmt: skip
+            data.update({
+                "is_management_key": key.management, "expires_at": key.expires_at, "creator_user_id": None,
+                "organization_id": None, "workspace_id": None, "allowed_data_regions": ["global"],
+                "budgets": [budget] if budget else [], "effective_budget": budget,
+                "free_model_daily_requests": {"limit": per_day, "used": used, "remaining": max(0, per_day - used)},
+            })  # fmt: skip
         return self._ok({"data": data})
 
     def op_credits(self, ctx: _Ctx) -> Reply:
@@ -146,15 +159,24 @@ class Catalogue:
         return self._ok({"data": data})
 
     def generation_record(
-        self, ctx: _Ctx, body: dict[str, Any], served: Served, choices: Sequence[Choice], usage: Usage,
-        outcome: Outcome, stream: bool, prompt: Prompt,
+        self,
+        ctx: _Ctx,
+        body: dict[str, Any],
+        served: Served,
+        choices: Sequence[Choice],
+        usage: Usage,
+        outcome: Outcome,
+        stream: bool,
+        prompt: Prompt,
     ) -> dict[str, Any]:
         attempt = outcome.served
         assert attempt is not None
         headers = ctx.call.headers
         created = dt.datetime.fromtimestamp(served.created, dt.UTC).isoformat()
         latency = round(outcome.timeline.ttft_ms)
-        gen_time = round(sum(c.completion_tokens + c.reasoning_tokens for c in choices) * 1000 / outcome.timeline.tokens_per_second)
+        gen_time = round(
+            sum(c.completion_tokens + c.reasoning_tokens for c in choices) * 1000 / outcome.timeline.tokens_per_second
+        )
         responses = [
             {"id": None, "endpoint_id": f.attempt.endpoint.tag, "model_permaslug": f.attempt.model.canonical_slug,
              "provider_name": f.attempt.provider, "status": f.error.status, "latency": round(f.latency_ms),
@@ -180,7 +202,9 @@ class Catalogue:
             "moderation_latency": None,
             "generation_time": gen_time,
             "finish_reason": choices[0].finish_reason if choices else None,
-            "native_finish_reason": served.native_finish_reason if choices and choices[0].finish_reason == "stop" else (choices[0].finish_reason if choices else None),
+            "native_finish_reason": served.native_finish_reason
+            if choices and choices[0].finish_reason == "stop"
+            else (choices[0].finish_reason if choices else None),
             "tokens_prompt": usage.prompt_tokens,
             "tokens_completion": usage.completion_tokens,
             "native_tokens_prompt": usage.prompt_tokens,

@@ -32,7 +32,9 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--fixtures", "-f", multiple=True, type=click.Path(exists=True, dir_okay=False), help="extra fixture file")
+@click.option(
+    "--fixtures", "-f", multiple=True, type=click.Path(exists=True, dir_okay=False), help="extra fixture file"
+)
 @click.option("--scenario", "scenarios", multiple=True, help="shipped scenario name or file (repeatable)")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--time-scale", default=1.0, show_default=True, type=float, help="0 = no delays, 1 = real time")
@@ -41,7 +43,9 @@ def main() -> None:
 @click.option("--clock", default=None, type=int, help="pin `created` and ids to this unix time")
 @click.option("--journal-size", default=1000, show_default=True, type=int)
 @click.option("--admin-token", default=None, help="require this token on /__mockrouter/")
-@click.option("--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option(
+    "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
+)
 @click.option("--workers", default=1, show_default=True, type=int)
 def serve(**options: Any) -> None:
     """Serve the mock (default world plus any scenarios and fixture files)."""
@@ -49,7 +53,7 @@ def serve(**options: Any) -> None:
         settings = _settings(**options)
         click.echo(f"mockrouter on http://{settings.host}:{settings.port}/api/v1  {settings!r}", err=True)
         server.run(settings)
-    except FixtureError as exc:
+    except (FixtureError, FileNotFoundError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -86,6 +90,34 @@ def openapi(indent: int) -> None:
     from mockrouter.contract import openapi as build
 
     click.echo(json.dumps(build(), indent=indent))
+
+
+@main.command()
+@click.option("--upstream", required=True, help="base URL of the real API, e.g. https://openrouter.ai/api/v1")
+@click.option("--out", default="recordings.yaml", show_default=True, type=click.Path(dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def record(upstream: str, out: str, host: str, port: int) -> None:
+    """Proxy to UPSTREAM with the caller's key and record every exchange into a fixture file."""
+    import uvicorn
+
+    from mockrouter.recording import Recorder
+
+    click.echo(f"recording {upstream} -> {out}; point clients at http://{host}:{port}/api/v1", err=True)
+    uvicorn.run(Recorder(upstream, out), host=host, port=port, log_level="info")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--time-scale", default=1.0, show_default=True, type=float)
+def replay(files: tuple[str, ...], host: str, port: int, time_scale: float) -> None:
+    """Serve recorded exchanges back offline, at the recorded pace scaled by --time-scale."""
+    try:
+        server.run(Settings(host=host, port=port, fixtures=files, time_scale=time_scale))
+    except FixtureError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

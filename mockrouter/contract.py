@@ -87,6 +87,7 @@ def _message(error: Any) -> str:
 
 # --------------------------------------------------------------------------- OpenAPI
 
+
 def _component(name: str) -> str:
     return name.removesuffix(".json").title().replace("-", "")
 

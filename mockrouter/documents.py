@@ -43,9 +43,10 @@ class Served:
 def _native(served: Served, finish: str) -> str:
     if finish == "stop":
         return served.native_finish_reason
-    return {"length": "max_tokens" if served.native_finish_reason == "end_turn" else "length", "tool_calls": "tool_calls"}.get(
-        finish, finish
-    )
+    return {
+        "length": "max_tokens" if served.native_finish_reason == "end_turn" else "length",
+        "tool_calls": "tool_calls",
+    }.get(finish, finish)
 
 
 def _reasoning_details(served: Served, choice: Choice, hidden: bool) -> list[dict[str, Any]]:
@@ -66,7 +67,11 @@ def _tool_calls(choice: Choice) -> list[dict[str, Any]]:
 
 
 def chat_body(
-    served: Served, choices: Sequence[Choice], usage: Mapping[str, Any] | None, *, exclude_reasoning: bool = False,
+    served: Served,
+    choices: Sequence[Choice],
+    usage: Mapping[str, Any] | None,
+    *,
+    exclude_reasoning: bool = False,
     error: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     out_choices = []
@@ -99,13 +104,20 @@ def _chunk(served: Served, choices: list[dict[str, Any]], profile: str) -> dict[
     return chunk  # no system_fingerprint: a chunk may omit it but never send null (the contract)
 
 
-def _delta_choice(index: int, delta: dict[str, Any], finish: str | None = None, native: str | None = None) -> dict[str, Any]:
+def _delta_choice(
+    index: int, delta: dict[str, Any], finish: str | None = None, native: str | None = None
+) -> dict[str, Any]:
     return {"index": index, "delta": delta, "finish_reason": finish, "native_finish_reason": native, "logprobs": None}
 
 
 def chat_chunks(
-    served: Served, choices: Sequence[Choice], usage: Mapping[str, Any] | None, profile: str, *,
-    exclude_reasoning: bool = False, max_pieces: int | None = None,
+    served: Served,
+    choices: Sequence[Choice],
+    usage: Mapping[str, Any] | None,
+    profile: str,
+    *,
+    exclude_reasoning: bool = False,
+    max_pieces: int | None = None,
 ) -> list[tuple[dict[str, Any], int]]:
     """Every ``data:`` payload of a stream with the tokens each carries (for pacing), ``[DONE]`` excluded."""
     out: list[tuple[dict[str, Any], int]] = []
@@ -125,13 +137,24 @@ def chat_chunks(
                     out.append((_chunk(served, [_delta_choice(c.index, delta)], profile), share))
         for i, call in enumerate(c.tool_calls):
             head = {"index": i, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
-            out.append((_chunk(served, [_delta_choice(c.index, {"role": "assistant", "content": None, "tool_calls": [head]})], profile), 1))
+            out.append(
+                (
+                    _chunk(
+                        served,
+                        [_delta_choice(c.index, {"role": "assistant", "content": None, "tool_calls": [head]})],
+                        profile,
+                    ),
+                    1,
+                )
+            )
             for part in pieces(call.arguments, max_pieces):
                 frag = {"index": i, "function": {"arguments": part}}
                 out.append((_chunk(served, [_delta_choice(c.index, {"role": "assistant", "content": None, "tool_calls": [frag]})], profile), 1))  # fmt: skip
         for part in pieces(c.content or "", max_pieces):
             out.append((_chunk(served, [_delta_choice(c.index, {"role": "assistant", "content": part})], profile), 1))
-        finish = _delta_choice(c.index, {"role": "assistant", "content": ""}, c.finish_reason, _native(served, c.finish_reason))
+        finish = _delta_choice(
+            c.index, {"role": "assistant", "content": ""}, c.finish_reason, _native(served, c.finish_reason)
+        )
         out.append((_chunk(served, [finish], profile), 0))
     if usage is not None:
         tail = _chunk(served, [_delta_choice(0, {"role": "assistant", "content": ""})], profile)
@@ -240,7 +263,12 @@ def endpoint_doc(model: Model, e: Endpoint, profile: str) -> dict[str, Any]:
         doc["uptime_last_5m"] = doc["uptime_last_30m"]
         doc["uptime_last_1d"] = doc["uptime_last_30m"]
         doc["latency_last_30m"] = {"p50": lat, "p75": round((lat + p90) / 2, 1), "p90": p90, "p99": round(p90 * 1.5, 1)}
-        doc["throughput_last_30m"] = {"p50": tps, "p75": round(tps * 0.9, 1), "p90": round(tps * 0.8, 1), "p99": round(tps * 0.6, 1)}
+        doc["throughput_last_30m"] = {
+            "p50": tps,
+            "p75": round(tps * 0.9, 1),
+            "p90": round(tps * 0.8, 1),
+            "p99": round(tps * 0.6, 1),
+        }
     return doc
 
 

@@ -27,7 +27,12 @@ from mockrouter.errors import MockRouterError
 __all__ = ["FAULT_KINDS", "Fault", "parse_header"]
 
 FAULT_KINDS = ("error", "provider_error", "mid_stream", "stall", "disconnect", "slow_ttft", "timeout", "outage")
-_ALIASES = {"mid-stream": "mid_stream", "provider-error": "provider_error", "slow-ttft": "slow_ttft", "ttft": "slow_ttft"}
+_ALIASES = {
+    "mid-stream": "mid_stream",
+    "provider-error": "provider_error",
+    "slow-ttft": "slow_ttft",
+    "ttft": "slow_ttft",
+}
 _INT_FIELDS = ("status", "after_chunks", "times")
 _FLOAT_FIELDS = ("retry_after", "ms")
 
@@ -92,6 +97,9 @@ def parse_header(value: str) -> Fault:
                 if raw:
                     key = "ms" if kind in ("stall", "slow_ttft") else "after_chunks" if kind != "outage" else "provider"
                     values[key] = raw
+                continue
+            if name == "kind":
+                values["kind"] = _ALIASES.get(raw, raw)
                 continue
             if name == "after":
                 name = "after_chunks"

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -23,6 +21,23 @@ from mockrouter import contract
 from mockrouter.errors import FixtureError
 from mockrouter.faults import Fault
 from mockrouter.resources import data_dir, scenario_path
+from mockrouter.world import (
+    Account,
+    ByokKey,
+    DataPolicy,
+    Defaults,
+    Endpoint,
+    Key,
+    Latency,
+    Model,
+    Moderation,
+    Outage,
+    Provider,
+    Reliability,
+    Stub,
+    StubMatch,
+    World,
+)
 
 __all__ = [
     "Account",
@@ -41,218 +56,18 @@ __all__ = [
     "default_paths",
     "load",
     "read",
+    "stubs_from",
+    "world_from",
 ]
 
-_KEYED = {"models": "id", "providers": "slug", "keys": "key", "accounts": "id", "stubs": "name", "endpoints": "provider"}
-
-
-@dataclass(frozen=True, slots=True)
-class DataPolicy:
-    training: bool = False
-    retains_prompts: bool = False
-    zdr: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Latency:
-    ttft_ms: float = 300.0
-    ttft_p90_ms: float | None = None
-    tokens_per_second: float = 80.0
-    jitter: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Outage:
-    start_s: float
-    end_s: float
-    status: int = 502
-
-
-@dataclass(frozen=True, slots=True)
-class Reliability:
-    down: bool = False
-    down_status: int = 502
-    error_rates: Mapping[int, float] = field(default_factory=dict)
-    mid_stream_error_rate: float = 0.0
-    retry_after_s: float | None = None
-    outages: tuple[Outage, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Provider:
-    slug: str
-    name: str
-    privacy_policy_url: str | None = None
-    terms_of_service_url: str | None = None
-    status_page_url: str | None = None
-    headquarters: str | None = None
-    datacenters: tuple[str, ...] = ()
-    data_policy: DataPolicy = DataPolicy()
-
-
-@dataclass(frozen=True, slots=True)
-class Moderation:
-    flag: tuple[str, ...]
-    reasons: tuple[str, ...] = ("harassment",)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Endpoint:
-    provider: Provider
-    tag: str
-    pricing: Mapping[str, str]
-    context_length: int
-    max_completion_tokens: int | None
-    max_prompt_tokens: int | None
-    quantization: str | None
-    supported_parameters: tuple[str, ...]
-    byok: bool
-    shared: bool
-    data_policy: DataPolicy
-    latency: Latency
-    reliability: Reliability
-    native_finish_reason: str
-    supports_implicit_caching: bool
-    uptime_last_30m: float | None
-    status: int
-    moderation: Moderation | None
-
-    @property
-    def provider_name(self) -> str:
-        return self.provider.name
-
-    def price(self, key: str) -> Decimal:
-        return Decimal(self.pricing.get(key, "0"))
-
-    def supports(self, parameter: str) -> bool:
-        return parameter in self.supported_parameters
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Model:
-    id: str
-    canonical_slug: str
-    hugging_face_id: str | None
-    name: str
-    created: int
-    description: str
-    context_length: int
-    input_modalities: tuple[str, ...]
-    output_modalities: tuple[str, ...]
-    tokenizer: str
-    instruct_type: str | None
-    categories: tuple[str, ...]
-    pricing: Mapping[str, str]
-    supported_parameters: tuple[str, ...]
-    default_parameters: Mapping[str, Any] | None
-    reasoning: str
-    byok_required: str | None
-    expiration_date: str | None
-    knowledge_cutoff: str | None
-    endpoints: tuple[Endpoint, ...]
-
-    @property
-    def author(self) -> str:
-        return self.id.split("/", 1)[0]
-
-    @property
-    def variant(self) -> str | None:
-        return self.id.partition(":")[2] or None
-
-    @property
-    def is_moderated(self) -> bool:
-        return any(e.moderation is not None for e in self.endpoints)
-
-    def top_endpoint(self) -> Endpoint | None:
-        return self.endpoints[0] if self.endpoints else None
-
-
-@dataclass(frozen=True, slots=True)
-class ByokKey:
-    status: str = "valid"
-    always_use: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    id: str
-    credits: float
-    usage: float = 0.0
-    purchased: bool = True
-    byok: Mapping[str, ByokKey] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Key:
-    key: str
-    account: str
-    name: str | None = None
-    limit: float | None = None
-    limit_reset: str | None = None
-    include_byok_in_limit: bool = False
-    usage: float = 0.0
-    disabled: bool = False
-    management: bool = False
-    expires_at: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class StubMatch:
-    model: str | None = None
-    message: re.Pattern[str] | None = None
-    tools: bool | None = None
-    stream: bool | None = None
-    key: str | None = None
-    path: str | None = None
-    headers: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Stub:
-    name: str
-    priority: int = 5
-    match: StubMatch = StubMatch()
-    content: str | None = None
-    tool_calls: tuple[tuple[str, str], ...] | None = None
-    reasoning: str | None = None
-    finish_reason: str | None = None
-    latency: Latency | None = None
-    fault: Fault | None = None
-    times: int | None = None
-    scenario: str | None = None
-    requires: str | None = None
-    sets: str | None = None
-    origin: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Defaults:
-    credits: float = 10.0
-    purchased: bool = True
-    free_requests_per_minute: int = 20
-    free_requests_per_day: int | None = None
-    key_limit: float | None = None
-    byok: Mapping[str, ByokKey] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class World:
-    providers: Mapping[str, Provider]
-    models: Mapping[str, Model]
-    accounts: Mapping[str, Account]
-    keys: Mapping[str, Key]
-    stubs: tuple[Stub, ...]
-    defaults: Defaults
-    recordings: tuple[Mapping[str, Any], ...] = ()
-    sources: tuple[str, ...] = ()
-
-    def provider(self, ref: str) -> Provider | None:
-        """By slug or display name, case-insensitively (Era A clients sent names, Era B slugs)."""
-        ref = ref.lower().split("/", 1)[0]
-        for p in self.providers.values():
-            if p.slug == ref or p.name.lower() == ref:
-                return p
-        return None
+_KEYED = {
+    "models": "id",
+    "providers": "slug",
+    "keys": "key",
+    "accounts": "id",
+    "stubs": "name",
+    "endpoints": "provider",
+}
 
 
 # --------------------------------------------------------------------------- reading and merging
@@ -329,7 +144,10 @@ def load_for(settings: Any) -> World:
 # --------------------------------------------------------------------------- building
 
 
-def _policy(d: Mapping[str, Any] | None, base: DataPolicy = DataPolicy()) -> DataPolicy:
+_NO_POLICY = DataPolicy()
+
+
+def _policy(d: Mapping[str, Any] | None, base: DataPolicy = _NO_POLICY) -> DataPolicy:
     d = d or {}
     return DataPolicy(
         d.get("training", base.training), d.get("retains_prompts", base.retains_prompts), d.get("zdr", base.zdr)
@@ -353,7 +171,9 @@ def _reliability(d: Mapping[str, Any] | None) -> Reliability:
 
 
 def _byok(d: Mapping[str, Any] | None) -> Mapping[str, ByokKey]:
-    return MappingProxyType({k: ByokKey(v.get("status", "valid"), v.get("always_use", False)) for k, v in (d or {}).items()})
+    return MappingProxyType(
+        {k: ByokKey(v.get("status", "valid"), v.get("always_use", False)) for k, v in (d or {}).items()}
+    )
 
 
 def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]], sources: tuple[str, ...]) -> World:
@@ -433,7 +253,9 @@ def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]],
             tokenizer=m.get("tokenizer", "Other"),
             instruct_type=m.get("instruct_type"),
             categories=tuple(m.get("categories", ())),
-            pricing=MappingProxyType(dict(m.get("pricing") or (first.pricing if first else {"prompt": "0", "completion": "0"}))),
+            pricing=MappingProxyType(
+                dict(m.get("pricing") or (first.pricing if first else {"prompt": "0", "completion": "0"}))
+            ),
             supported_parameters=tuple(
                 m.get("supported_parameters") or sorted({p for e in endpoints for p in e.supported_parameters})
             ),
@@ -454,7 +276,13 @@ def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]],
         byok=_byok(d.get("byok")),
     )
     accounts = {
-        a["id"]: Account(a["id"], a.get("credits", defaults.credits), a.get("usage", 0.0), a.get("purchased", True), _byok(a.get("byok")))
+        a["id"]: Account(
+            a["id"],
+            a.get("credits", defaults.credits),
+            a.get("usage", 0.0),
+            a.get("purchased", True),
+            _byok(a.get("byok")),
+        )
         for a in raw.get("accounts", [])
     }
     keys: dict[str, Key] = {}
@@ -462,7 +290,20 @@ def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]],
         account = k.get("account", f"acct-{k['key'][-8:]}")
         if "account" in k and account not in accounts:
             raise fail("keys", k["key"], "/account", f"unknown account {account!r}")
-        values = {f: k[f] for f in ("name", "limit", "limit_reset", "include_byok_in_limit", "usage", "disabled", "management", "expires_at") if f in k}
+        values = {
+            f: k[f]
+            for f in (
+                "name",
+                "limit",
+                "limit_reset",
+                "include_byok_in_limit",
+                "usage",
+                "disabled",
+                "management",
+                "expires_at",
+            )
+            if f in k
+        }
         keys[k["key"]] = Key(key=k["key"], account=account, **values)
     stubs = tuple(_stub(s, fail, models) for s in raw.get("stubs", []))
     return World(
@@ -481,7 +322,12 @@ def _stub(s: Mapping[str, Any], fail: Any, models: Mapping[str, Model]) -> Stub:
     name = s["name"]
     match = dict(s.get("match", {}))
     model = match.get("model")
-    if model and "*" not in model and model.split(":")[0] not in {m.split(":")[0] for m in models} and model != "openrouter/auto":
+    if (
+        model
+        and "*" not in model
+        and model.split(":")[0] not in {m.split(":")[0] for m in models}
+        and model != "openrouter/auto"
+    ):
         raise fail("stubs", name, "/match/model", f"unknown model {model!r}")
     try:
         message = re.compile(match["message"], re.IGNORECASE) if "message" in match else None
@@ -498,7 +344,15 @@ def _stub(s: Mapping[str, Any], fail: Any, models: Mapping[str, Model]) -> Stub:
     return Stub(
         name=name,
         priority=s.get("priority", 5),
-        match=StubMatch(model, message, match.get("tools"), match.get("stream"), match.get("key"), match.get("path"), MappingProxyType(headers)),
+        match=StubMatch(
+            model,
+            message,
+            match.get("tools"),
+            match.get("stream"),
+            match.get("key"),
+            match.get("path"),
+            MappingProxyType(headers),
+        ),
         content=respond.get("content"),
         tool_calls=tuple(
             (c["name"], c["arguments"] if isinstance(c.get("arguments"), str) else json.dumps(c.get("arguments", {})))
@@ -515,6 +369,19 @@ def _stub(s: Mapping[str, Any], fail: Any, models: Mapping[str, Model]) -> Stub:
         requires=scenario.get("requires"),
         sets=scenario.get("sets"),
     )
+
+
+def stubs_from(items: Sequence[Mapping[str, Any]], world: World, origin: str = "<admin>") -> tuple[Stub, ...]:
+    """Stubs given at run time (admin API, pytest plugin), checked against the running world's models."""
+    violations = contract.validate("fixtures.json", {"stubs": list(items)}, limit=1)
+    if violations:
+        raise FixtureError(origin, violations[0].pointer, violations[0].message)
+
+    def fail(section: str, key: str, suffix: str, message: str) -> FixtureError:
+        index = next((i for i, s in enumerate(items) if s.get("name") == key), 0)
+        return FixtureError(origin, f"/stubs/{index}{suffix}", message)
+
+    return tuple(_stub(s, fail, world.models) for s in items)
 
 
 def world_from(data: Mapping[str, Any], base: Sequence[str | Path] | None = None) -> World:

@@ -104,7 +104,7 @@ class Journal:
         """Entries matching every given criterion; ``header`` is ``name`` or ``name=regex``."""
         hname, _, hpattern = (header or "").partition("=")
         hre = re.compile(hpattern) if hpattern else None
-        key_prefix = redact(key)[:-3] if key else None
+        key_prefix = (redact(key) or "")[:-3] if key else None
         out = []
         for e in self._entries:
             if model is not None and model not in (e.model, e.served_model):

@@ -50,11 +50,11 @@ def match(stub: Stub, probe: Probe, scenario_state: str | None = None, hits: int
     if m.stream is not None and m.stream != probe.stream:
         diffs.append(Diff("stream", m.stream, probe.stream))
     if m.key is not None:
-        ok = probe.key is not None and (
-            probe.key.startswith(m.key[:-1]) if m.key.endswith("*") else probe.key == m.key
-        )
+        ok = probe.key is not None and (probe.key.startswith(m.key[:-1]) if m.key.endswith("*") else probe.key == m.key)
         if not ok:
-            diffs.append(Diff("key", m.key if m.key.endswith("*") else m.key[:8] + "...", (probe.key or "")[:8] + "..."))
+            diffs.append(
+                Diff("key", m.key if m.key.endswith("*") else m.key[:8] + "...", (probe.key or "")[:8] + "...")
+            )
     for name, pattern in m.headers.items():
         value = probe.headers.get(name)
         if value is None or not pattern.search(value):

@@ -11,11 +11,12 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mockrouter import contract, errors, generation, seeding
 from mockrouter.auth import authenticate, user_id
+from mockrouter.bodies import journal_body, last_user_text, reasoning_format, upstream_body, usage_requested
 from mockrouter.calls import Call, Reply, Stream
 from mockrouter.catalogue import Catalogue
 from mockrouter.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
@@ -88,17 +89,22 @@ class Mock:
     # ------------------------------------------------------------------ entry point
 
     def handle(self, operation: str, call: Call, **params: str) -> Reply:
-        entry = self.journal.open(call.method, call.path, "&".join(f"{k}={v}" for k, v in call.query.items()), dict(call.headers))
+        entry = self.journal.open(
+            call.method, call.path, "&".join(f"{k}={v}" for k, v in call.query.items()), dict(call.headers)
+        )
         ctx = _Ctx(call, entry)
         reply: Reply | None = None
         try:
-            if operation in ("chat", "completions"):
+            recorded = self._recorded(call, entry) if self.world.recordings else None
+            if recorded is not None:
+                reply = recorded
+            elif operation in ("chat", "completions"):
                 reply = self._complete(ctx, legacy=operation == "completions")
             else:
                 reply = self.catalogue.handle(operation, ctx, **params)
         except MockRouterError as exc:
             reply = self.error_reply(exc, ctx)
-        except Exception:  # noqa: BLE001 - nothing may reach a client as a traceback
+        except Exception:
             log.exception("internal error answering %s %s", call.method, call.path)
             reply = self.error_reply(MockRouterError.of(500), ctx)
         finally:
@@ -107,10 +113,23 @@ class Mock:
             self._close_entry(entry, reply, call)
         return reply
 
+    def _recorded(self, call: Call, entry: Entry) -> Reply | None:
+        from mockrouter.recording import find_recording, replay_reply
+
+        body = journal_body(call.body) if call.body else None
+        rec = find_recording(self.world.recordings, call.method, call.path, body)
+        if rec is None:
+            return None
+        entry.stub = f"recording:{rec.get('name', '?')}"
+        reply = replay_reply(rec, self.time_scale, self.settings.keepalive_s)
+        if reply.stream is not None:
+            reply.stream.on_end = self._finisher(entry, call)
+        return reply
+
     def _close_entry(self, entry: Entry, reply: Reply, call: Call) -> None:
         entry.status = reply.status
         if entry.body is None and call.body:
-            entry.body = _journal_body(call.body)
+            entry.body = journal_body(call.body)
         if reply.status >= 400 and entry.outcome == "pending":
             entry.outcome = "invalid" if entry.violations else "error"
         if reply.stream is None and reply.on_end is None:
@@ -123,14 +142,18 @@ class Mock:
         ctx.entry.error = exc.message
         if "retry-after" in {k.lower() for k in exc.headers}:
             ctx.entry.retry_after = next(v for k, v in exc.headers.items() if k.lower() == "retry-after")
-        return Reply(exc.status, self.error_body(exc, ctx.ks), dict(exc.headers), delay_ms=delay_ms, time_scale=self.time_scale)
+        return Reply(
+            exc.status, self.error_body(exc, ctx.ks), dict(exc.headers), delay_ms=delay_ms, time_scale=self.time_scale
+        )
 
     def error_body(self, exc: MockRouterError, ks: KeyState | None = None) -> dict[str, Any]:
         error: dict[str, Any] = {"message": exc.message, "code": exc.status}
         metadata = dict(exc.metadata) if exc.metadata else None
         if self.profile != "launch":
             metadata = metadata or {}
-            metadata.setdefault("error_type", (exc.metadata or {}).get("error_type") or errors.ERROR_TYPES.get(exc.status, "unmapped"))
+            metadata.setdefault(
+                "error_type", (exc.metadata or {}).get("error_type") or errors.ERROR_TYPES.get(exc.status, "unmapped")
+            )
         elif metadata is not None:
             metadata.pop("error_type", None)
         if metadata is not None:
@@ -154,11 +177,13 @@ class Mock:
         if call.body_too_large or len(call.body) > self.settings.max_body_bytes:
             ctx.entry.body = {"truncated": True, "bytes": len(call.body)}
             raise MockRouterError(413, "Request payload too large", {"max_bytes": self.settings.max_body_bytes})
-        ctx.entry.body = _journal_body(call.body)
+        ctx.entry.body = journal_body(call.body)
         try:
             text = call.body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise errors.bad_request(f"Invalid request body: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+            raise errors.bad_request(
+                f"Invalid request body: not valid UTF-8 ({exc.reason} at byte {exc.start})"
+            ) from None
         if not text.strip():
             return {}
         try:
@@ -250,14 +275,22 @@ class Mock:
         if first.model.variant == "free":
             self._free_limits(ks)
         requested = int(body.get("max_completion_tokens") or body.get("max_tokens") or 0)
-        wanted = requested or first.endpoint.max_completion_tokens or max(1, first.endpoint.context_length - prompt.tokens)
+        wanted = (
+            requested or first.endpoint.max_completion_tokens or max(1, first.endpoint.context_length - prompt.tokens)
+        )
         cost = max_cost(first.endpoint, prompt.tokens, wanted, first.byok)
         if cost > 0 and float(cost) > ks.account.balance:
-            raise errors.insufficient_credits(wanted, affordable_tokens(first.endpoint, prompt.tokens, ks.account.balance, first.byok))
+            raise errors.insufficient_credits(
+                wanted, affordable_tokens(first.endpoint, prompt.tokens, ks.account.balance, first.byok)
+            )
         if remaining is not None and float(cost) > remaining:
-            raise errors.insufficient_credits(wanted, affordable_tokens(first.endpoint, prompt.tokens, remaining, first.byok), key_capped=True)
+            raise errors.insufficient_credits(
+                wanted, affordable_tokens(first.endpoint, prompt.tokens, remaining, first.byok), key_capped=True
+            )
 
-        outcome = simulate(the_plan, body, snap, seeding.rng(seed, fp, "simulation"), active, stub.latency if stub else None)
+        outcome = simulate(
+            the_plan, body, snap, seeding.rng(seed, fp, "simulation"), active, stub.latency if stub else None
+        )
         self._journal_attempts(entry, the_plan, outcome)
         if outcome.served is None:
             assert outcome.error is not None
@@ -271,7 +304,7 @@ class Mock:
         probe = Probe(
             path=ctx.call.path,
             model=body.get("model"),
-            message=_last_user(body),
+            message=last_user_text(body),
             tools=bool(body.get("tools")),
             stream=stream,
             key=ks.key.key,
@@ -311,8 +344,17 @@ class Mock:
         entry.attempts = rows
 
     def _serve(
-        self, ctx: _Ctx, body: dict[str, Any], ks: KeyState, seed: int, stub: Stub | None, outcome: Outcome,
-        prompt: generation.Prompt, stream: bool, legacy: bool, fp: str,
+        self,
+        ctx: _Ctx,
+        body: dict[str, Any],
+        ks: KeyState,
+        seed: int,
+        stub: Stub | None,
+        outcome: Outcome,
+        prompt: generation.Prompt,
+        stream: bool,
+        legacy: bool,
+        fp: str,
     ) -> Reply:
         attempt = outcome.served
         assert attempt is not None
@@ -325,17 +367,17 @@ class Mock:
         )
         choices = generation.generate(body, seed, spec)
         if stub is not None and stub.finish_reason:
-            choices = tuple(_with_finish(c, stub.finish_reason) for c in choices)
+            choices = tuple(replace(c, finish_reason=stub.finish_reason) for c in choices)
         usage = account(
             endpoint, prompt.tokens, [c.completion_tokens + c.reasoning_tokens for c in choices],
             [c.reasoning_tokens for c in choices], media=prompt.media, is_byok=attempt.byok,
         )  # fmt: skip
         self.state.charge(ks, usage.cost, usage.upstream_cost or 0.0)
-        include = self.profile != "launch" or _usage_requested(body)
+        include = self.profile != "launch" or usage_requested(body)
         block = usage_block(usage, self.profile, include)
         gen_id = self._generation_id(seed, fp)
         served = Served(gen_id, self.clock.now(), model.id, endpoint.provider_name, endpoint.native_finish_reason,
-                        _reasoning_format(endpoint.provider.slug))  # fmt: skip
+                        reasoning_format(endpoint.provider.slug))  # fmt: skip
         entry = ctx.entry
         entry.served_model, entry.provider, entry.generation_id = model.id, endpoint.provider_name, gen_id
         entry.usage, entry.cost = block, usage.cost
@@ -351,12 +393,16 @@ class Mock:
                 error=self.error_body(mid)["error"] if mid is not None and timeline.break_kind == "mid_stream" else None,
             )  # fmt: skip
             tokens = sum(c.completion_tokens + c.reasoning_tokens for c in choices)
-            delay = timeline.ttft_ms + tokens * 1000.0 / timeline.tokens_per_second + (timeline.stall_ms if timeline.break_kind == "stall" else 0.0)
+            delay = (
+                timeline.ttft_ms
+                + tokens * 1000.0 / timeline.tokens_per_second
+                + (timeline.stall_ms if timeline.break_kind == "stall" else 0.0)
+            )
             if mid is not None and timeline.break_kind == "mid_stream":
                 entry.outcome = "mid_stream_error"
             return Reply(200, doc, headers, delay_ms=delay, disconnect=timeline.break_kind == "disconnect",
                          time_scale=self.time_scale, on_end=self._finisher(entry, ctx.call) if timeline.break_kind == "disconnect" else None)  # fmt: skip
-        include_chunk = self.profile != "launch" or _usage_requested(body)
+        include_chunk = self.profile != "launch" or usage_requested(body)
         events = text_chunks(served, choices, block if include_chunk else None) if legacy else chat_chunks(
             served, choices, block if include_chunk else None, self.profile, exclude_reasoning=exclude)  # fmt: skip
         rnd = seeding.rng(seed, fp, "timing")
@@ -366,7 +412,7 @@ class Mock:
             error_event = _sse(stream_error_chunk(served, self.error_body(mid)["error"], legacy))
         if body.get("debug", {}).get("echo_upstream_body") and not legacy:
             echo = {"id": gen_id, "provider": served.provider, "model": served.model, "object": "chat.completion.chunk",
-                    "created": served.created, "choices": [], "debug": {"echo_upstream_body": _upstream_body(body, model.id)}}  # fmt: skip
+                    "created": served.created, "choices": [], "debug": {"echo_upstream_body": upstream_body(body, model.id)}}  # fmt: skip
             events.insert(0, (echo, 0))
             delays.insert(1, 0.0)
         return Reply(
@@ -411,48 +457,3 @@ class Mock:
         rnd = seeding.rng(seed, fp, f"id/{self.clock.pinned}/{count}")
         alnum = seeding._ALNUM
         return f"gen-{self.clock.now()}-" + "".join(rnd.choice(alnum) for _ in range(20))
-
-
-def _usage_requested(body: dict[str, Any]) -> bool:
-    usage = body.get("usage")
-    options = body.get("stream_options")
-    return bool(isinstance(usage, dict) and usage.get("include")) or bool(isinstance(options, dict) and options.get("include_usage"))
-
-
-def _last_user(body: dict[str, Any]) -> str:
-    for m in reversed(body.get("messages") or []):
-        if isinstance(m, dict) and m.get("role") == "user":
-            content = m.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text")
-    prompt = body.get("prompt")
-    return prompt if isinstance(prompt, str) else ""
-
-
-def _with_finish(choice: generation.Choice, finish: str) -> generation.Choice:
-    from dataclasses import replace
-
-    return replace(choice, finish_reason=finish)
-
-
-def _reasoning_format(provider_slug: str) -> str:
-    return {"openai": "openai-responses-v1", "azure": "azure-openai-responses-v1", "xai": "xai-responses-v1",
-            "anthropic": "anthropic-claude-v1", "google-vertex": "google-gemini-v1",
-            "google-ai-studio": "google-gemini-v1"}.get(provider_slug, "unknown")  # fmt: skip
-
-
-def _upstream_body(body: dict[str, Any], model_id: str) -> dict[str, Any]:
-    upstream = {k: v for k, v in body.items() if k not in ("provider", "models", "route", "transforms", "plugins", "usage", "debug")}
-    upstream["model"] = model_id.split("/", 1)[1]
-    return upstream
-
-
-def _journal_body(raw: bytes) -> Any:
-    if len(raw) > 65_536:
-        return {"truncated": True, "bytes": len(raw), "head": raw[:1024].decode("utf-8", "replace")}
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        return raw.decode("utf-8", "replace")

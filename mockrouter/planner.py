@@ -148,12 +148,14 @@ def _filter(model: Model, body: Mapping[str, Any], snap: Snapshot, prompt_tokens
             )
     max_price = prefs.get("max_price") or {}
     if max_price:
+
         def affordable(e: Endpoint) -> bool:
             return all(
                 e.price(k) * 1_000_000 <= Decimal(str(max_price[k]))
                 for k in ("prompt", "completion", "request", "image")
                 if k in max_price
             )
+
         candidates = [(e, b) for e, b in candidates if affordable(e)]
         if not candidates:
             raise errors.MockRouterError(404, f"No endpoints found for {model.id} that match your max_price.")
@@ -170,13 +172,17 @@ def _filter(model: Model, body: Mapping[str, Any], snap: Snapshot, prompt_tokens
                 404, f"No endpoints found that can handle the requested parameters for {model.id}."
             )
     wanted_out = body.get("max_completion_tokens") or body.get("max_tokens") or 0
-    fits = [(e, b) for e, b in candidates if prompt_tokens + min(wanted_out, e.max_completion_tokens or wanted_out) <= e.context_length]
+    fits = [
+        (e, b)
+        for e, b in candidates
+        if prompt_tokens + min(wanted_out, e.max_completion_tokens or wanted_out) <= e.context_length
+    ]
     if not fits:
         biggest = max(e.context_length for e, _ in candidates)
         raise errors.bad_request(
             f"This endpoint's maximum context length is {biggest} tokens. However, you requested about "
             f"{prompt_tokens + wanted_out} tokens ({prompt_tokens} of text input, {wanted_out} in the output). "
-            "Please reduce the length of either one, or use the \"middle-out\" transform to compress your prompt "
+            'Please reduce the length of either one, or use the "middle-out" transform to compress your prompt '
             "automatically.",
             error_type="context_length_exceeded",
         )
@@ -192,7 +198,11 @@ def _sort_key(sort: str) -> Any:
 
 
 def _order(
-    model: Model, variant: str | None, cands: list[tuple[Endpoint, bool]], body: Mapping[str, Any], snap: Snapshot,
+    model: Model,
+    variant: str | None,
+    cands: list[tuple[Endpoint, bool]],
+    body: Mapping[str, Any],
+    snap: Snapshot,
     rnd: random.Random,
 ) -> tuple[list[tuple[Endpoint, bool]], str]:
     prefs: Mapping[str, Any] = body.get("provider") or {}
@@ -207,7 +217,9 @@ def _order(
         listed = [c for r in order for c in shared if _matches(c[0], r)]
         listed = list(dict.fromkeys(listed))
         rest = [c for c in shared if c not in listed]
-        shared = listed + ([] if prefs.get("allow_fallbacks") is False else sorted(rest, key=_sort_key(sort or "price")))
+        shared = listed + (
+            [] if prefs.get("allow_fallbacks") is False else sorted(rest, key=_sort_key(sort or "price"))
+        )
         strategy = "order"
     elif sort:
         shared = sorted(shared, key=_sort_key(sort))
@@ -240,7 +252,14 @@ def _auto_choice(body: Mapping[str, Any], world: World, snap: Snapshot, seed: in
         if prompt > m.context_length:
             continue
         names.append(m.id)
-    allowed = next((p.get("allowed_models") for p in body.get("plugins") or () if isinstance(p, Mapping) and p.get("id") == "auto-router"), None)
+    allowed = next(
+        (
+            p.get("allowed_models")
+            for p in body.get("plugins") or ()
+            if isinstance(p, Mapping) and p.get("id") == "auto-router"
+        ),
+        None,
+    )
     if allowed:
         names = [n for n in names if any(_glob(a, n) for a in allowed)] or names
     if not names:

@@ -65,9 +65,15 @@ class Responder:
             return
         if reply.delay_ms and reply.time_scale:
             await wait_until(self.call.arrived + reply.delay_ms * reply.time_scale / 1000.0)
-        body = reply.raw if reply.raw is not None else json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode()
+        body = (
+            reply.raw
+            if reply.raw is not None
+            else json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode()
+        )
         ctype = b"application/json" if reply.content_type == "application/json" else reply.content_type.encode()
-        await send({"type": "http.response.start", "status": reply.status, "headers": _headers(reply, ctype, len(body))})
+        await send(
+            {"type": "http.response.start", "status": reply.status, "headers": _headers(reply, ctype, len(body))}
+        )
         if reply.disconnect:
             await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
             if reply.on_end:
@@ -76,7 +82,9 @@ class Responder:
         await send({"type": "http.response.body", "body": body})
 
     async def _stream(self, stream: Stream, receive: Receive, send: Send) -> None:
-        headers = _SSE_HEADERS + [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.reply.headers.items()]
+        headers = _SSE_HEADERS + [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.reply.headers.items()
+        ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         gone = asyncio.Event()
 

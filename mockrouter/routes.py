@@ -79,4 +79,3 @@ def not_found_route(mock: Mock) -> Callable[[Request], Awaitable[Any]]:
         return respond(mock.handle("not_found", call), call)
 
     return handler
-

@@ -52,10 +52,10 @@ def uvicorn_config(app: Any, settings: Settings, **extra: Any) -> uvicorn.Config
 def run(settings: Settings) -> None:
     """Serve until interrupted (the CLI's ``serve``)."""
     if settings.workers > 1:
-        from mockrouter.workers import run_workers
-
-        run_workers(settings)
-        return
+        raise ValueError(
+            "--workers > 1 needs a shared state store (journal, credits, rate windows) that is not built yet; "
+            "run one worker per port instead"
+        )
     app = create_app(settings)
     uvicorn.Server(uvicorn_config(app, settings)).run()
 
@@ -67,15 +67,15 @@ class MockRouterServer:
     ...     server.base_url  # 'http://127.0.0.1:<port>/api/v1'
     """
 
-    def __init__(self, settings: Settings | None = None, mock: Mock | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, mock: Mock | None = None, app: Any = None) -> None:
         self.settings = settings or Settings(time_scale=0)
         self.mock = mock or Mock(self.settings)
-        self.app = create_app(mock=self.mock)
+        self.app = app if app is not None else create_app(mock=self.mock)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((self.settings.host, self.settings.port if self.settings.port != 8000 else 0))
         self.port = self.sock.getsockname()[1]
-        config = uvicorn_config(self.app, self.settings.with_(port=self.port), log_level="warning")
+        config = uvicorn_config(self.app, self.settings.with_(port=self.port, log_level="warning"))
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 

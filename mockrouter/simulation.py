@@ -97,8 +97,13 @@ def _targets(fault: Fault, attempt: Attempt, first: Attempt) -> bool:
 
 
 def _attempt_error(
-    attempt: Attempt, first: Attempt, body: Mapping[str, Any], snap: Snapshot, faults: Iterable[Fault],
-    rnd: random.Random, text: str,
+    attempt: Attempt,
+    first: Attempt,
+    body: Mapping[str, Any],
+    snap: Snapshot,
+    faults: Iterable[Fault],
+    rnd: random.Random,
+    text: str,
 ) -> MockRouterError | None:
     e, model = attempt.endpoint, attempt.model
     r = e.reliability
@@ -123,7 +128,9 @@ def _attempt_error(
                                          is_byok=True, retry_after=r.retry_after_s)  # fmt: skip
     for status, rate in sorted(r.error_rates.items()):
         if rate and rnd.random() < rate:
-            return errors.provider_error(status, name, model=model.id, is_byok=attempt.byok, retry_after=r.retry_after_s)
+            return errors.provider_error(
+                status, name, model=model.id, is_byok=attempt.byok, retry_after=r.retry_after_s
+            )
     if e.moderation is not None:
         lowered = text.lower()
         if any(word.lower() in lowered for word in e.moderation.flag):

@@ -59,17 +59,30 @@ def account(
 ) -> Usage:
     """Usage of a completion; ``completion_tokens`` per choice include that choice's reasoning tokens."""
     prompt_price, completion_price = endpoint.price("prompt"), endpoint.price("completion")
-    cache_price = Decimal(endpoint.pricing["input_cache_read"]) if "input_cache_read" in endpoint.pricing else prompt_price
+    cache_price = (
+        Decimal(endpoint.pricing["input_cache_read"]) if "input_cache_read" in endpoint.pricing else prompt_price
+    )
     reasoning_price = endpoint.price("internal_reasoning") or completion_price
     cached = min(cached_tokens, prompt_tokens)
     prompt_cost = (
-        (prompt_tokens - cached) * prompt_price + cached * cache_price + endpoint.price("request") + media * endpoint.price("image")
+        (prompt_tokens - cached) * prompt_price
+        + cached * cache_price
+        + endpoint.price("request")
+        + media * endpoint.price("image")
     )
     completion = sum(completion_tokens)
     reasoning = sum(reasoning_tokens)
     completion_cost = (completion - reasoning) * completion_price + reasoning * reasoning_price
     return Usage(
-        prompt_tokens, completion, reasoning, cached, media, prompt_cost + completion_cost, prompt_cost, completion_cost, is_byok
+        prompt_tokens,
+        completion,
+        reasoning,
+        cached,
+        media,
+        prompt_cost + completion_cost,
+        prompt_cost,
+        completion_cost,
+        is_byok,
     )
 
 
@@ -102,7 +115,9 @@ def usage_block(u: Usage, profile: str, include_cost: bool) -> dict[str, Any]:
 
 def max_cost(endpoint: Endpoint, prompt_tokens: int, max_tokens: int, is_byok: bool = False) -> Decimal:
     """The most a request can cost (prompt plus ``max_tokens`` of output)."""
-    cost = prompt_tokens * endpoint.price("prompt") + max_tokens * endpoint.price("completion") + endpoint.price("request")
+    cost = (
+        prompt_tokens * endpoint.price("prompt") + max_tokens * endpoint.price("completion") + endpoint.price("request")
+    )
     return cost * BYOK_FEE if is_byok else cost
 
 

@@ -32,7 +32,7 @@ def judge(journal: Journal | list[Entry], key: str | None = None, since: float =
     entries = [e for e in journal if e.path in _COMPLETIONS and e.time >= since and e.done]
     if key:
         prefix = key[:12]
-        entries = [e for e in entries if (e.key or "").startswith(prefix[: max(3, len((e.key or "")) - 3)])]
+        entries = [e for e in entries if (e.key or "").startswith(prefix[: max(3, len(e.key or "") - 3)])]
     by_key: dict[str | None, list[Entry]] = defaultdict(list)
     for e in entries:
         by_key[e.key].append(e)
@@ -52,9 +52,15 @@ def judge(journal: Journal | list[Entry], key: str | None = None, since: float =
                     f"request {nxt.id} retried {gap:.2f}s after a {prev.status} that said Retry-After: {prev.retry_after}"
                 )
             if prev.status in NOT_RETRYABLE and not (prev.status == 402 and wait is not None):
-                problems.append(f"request {nxt.id} retried a {prev.status} ({prev.error}), which must not be retried unchanged")
+                problems.append(
+                    f"request {nxt.id} retried a {prev.status} ({prev.error}), which must not be retried unchanged"
+                )
     gaps = [r["gap_s"] for r in retries]
-    backoff = "none" if len(gaps) < 2 else ("growing" if all(b >= a * 0.9 for a, b in zip(gaps, gaps[1:], strict=False)) else "flat")
+    backoff = (
+        "none"
+        if len(gaps) < 2
+        else ("growing" if all(b >= a * 0.9 for a, b in zip(gaps, gaps[1:], strict=False)) else "flat")
+    )
     mid = [e for e in entries if e.outcome == "mid_stream_error"]
     identified = [e for e in entries if e.header("http-referer")]
     titled = [e for e in entries if e.header("x-title") or e.header("x-openrouter-title")]

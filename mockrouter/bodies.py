@@ -1,0 +1,67 @@
+"""Reading request bodies: what a client asked for, and how the journal keeps it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+__all__ = [
+    "JOURNAL_BODY_BYTES",
+    "journal_body",
+    "last_user_text",
+    "reasoning_format",
+    "upstream_body",
+    "usage_requested",
+]
+
+#: bodies up to this size are kept whole in the journal; larger ones as size, digest and head
+JOURNAL_BODY_BYTES = 1024 * 1024
+
+
+def usage_requested(body: dict[str, Any]) -> bool:
+    """Era A: whether the client asked for cost accounting (``usage.include`` / ``stream_options``)."""
+    usage = body.get("usage")
+    options = body.get("stream_options")
+    return bool(isinstance(usage, dict) and usage.get("include")) or bool(
+        isinstance(options, dict) and options.get("include_usage")
+    )
+
+
+def last_user_text(body: dict[str, Any]) -> str:
+    for m in reversed(body.get("messages") or []):
+        if isinstance(m, dict) and m.get("role") == "user":
+            content = m.get("content")
+            if isinstance(content, str):
+                return content
+            if isinstance(content, list):
+                return " ".join(
+                    str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"
+                )
+    prompt = body.get("prompt")
+    return prompt if isinstance(prompt, str) else ""
+
+
+def reasoning_format(provider_slug: str) -> str:
+    return {"openai": "openai-responses-v1", "azure": "azure-openai-responses-v1", "xai": "xai-responses-v1",
+            "anthropic": "anthropic-claude-v1", "google-vertex": "google-gemini-v1",
+            "google-ai-studio": "google-gemini-v1"}.get(provider_slug, "unknown")  # fmt: skip
+
+
+def upstream_body(body: dict[str, Any], model_id: str) -> dict[str, Any]:
+    """What OpenRouter would forward upstream (``debug.echo_upstream_body``)."""
+    skip = ("provider", "models", "route", "transforms", "plugins", "usage", "debug")
+    upstream = {k: v for k, v in body.items() if k not in skip}
+    upstream["model"] = model_id.split("/", 1)[1]
+    return upstream
+
+
+def journal_body(raw: bytes) -> Any:
+    """The body as the journal keeps it: parsed JSON, else text; very large bodies as size + digest + head."""
+    if len(raw) > JOURNAL_BODY_BYTES:
+        return {"truncated": True, "bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest(),
+                "head": raw[:4096].decode("utf-8", "replace")}  # fmt: skip
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return raw.decode("utf-8", "replace")

@@ -1,0 +1,99 @@
+"""The official openai SDK over a real socket to uvicorn: sync, async and streaming."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import openai
+import pytest
+
+from tests.conftest import KEY
+from tests.contract_check import assert_valid, check_response
+
+
+def sdk(live, **kw) -> openai.OpenAI:
+    return openai.OpenAI(base_url=live.base_url, api_key=KEY, http_client=httpx.Client(event_hooks={"response": [check_response]}), **kw)
+
+
+def test_openrouter_published_example(live):
+    client = sdk(live)
+    completion = client.chat.completions.create(
+        extra_headers={"HTTP-Referer": "https://example.app", "X-Title": "Example"},
+        model="openai/gpt-5-mini",
+        messages=[{"role": "user", "content": [
+            {"type": "text", "text": "What is in this image?"},
+            {"type": "image_url", "image_url": {"url": "https://example.org/boardwalk.jpg"}}]}],
+    )  # fmt: skip
+    assert completion.choices[0].message.content
+    assert completion.model == "openai/gpt-5-mini"
+    assert completion.id.startswith("gen-")
+    assert completion.model_extra["provider"] in ("OpenAI", "Azure")
+    entry = live.mock.journal.last
+    assert entry.header("x-title") == "Example" and entry.status == 200
+
+
+def test_streaming_sync(live):
+    client = sdk(live)
+    stream = client.chat.completions.create(model="openai/gpt-5-mini", messages=[{"role": "user", "content": "Hi"}], stream=True)
+    chunks = list(stream)
+    for chunk in chunks:
+        assert_valid("chat-completion-chunk.json", chunk.model_dump(exclude_unset=True))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text
+    assert chunks[-1].usage is not None and chunks[-1].usage.total_tokens > 0
+    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == ["stop"] or any(
+        c.choices and c.choices[0].finish_reason == "length" for c in chunks
+    )
+
+
+def test_async_client_and_stream(live):
+    async def go():
+        client = openai.AsyncOpenAI(base_url=live.base_url, api_key=KEY)
+        done = await client.chat.completions.create(model="openai/gpt-5-nano", messages=[{"role": "user", "content": "Hi"}])
+        stream = await client.chat.completions.create(model="openai/gpt-5-nano", messages=[{"role": "user", "content": "Hi"}], stream=True)
+        parts = [c async for c in stream]
+        await client.close()
+        return done, parts
+
+    done, parts = asyncio.run(go())
+    assert done.choices[0].message.content
+    assert parts[0].id == parts[-1].id
+
+
+def test_tools_and_json_schema(live):
+    client = sdk(live)
+    tools = [{"type": "function", "function": {"name": "lookup", "parameters": {
+        "type": "object", "properties": {"q": {"type": "string"}, "n": {"type": "integer", "minimum": 1}}, "required": ["q", "n"]}}}]  # fmt: skip
+    r = client.chat.completions.create(model="openai/gpt-5-mini", messages=[{"role": "user", "content": "find"}], tools=tools, tool_choice="required")
+    call = r.choices[0].message.tool_calls[0]
+    assert call.function.name == "lookup" and r.choices[0].finish_reason == "tool_calls"
+    import json
+
+    args = json.loads(call.function.arguments)
+    assert isinstance(args["q"], str) and args["n"] >= 1
+    schema = {"type": "object", "properties": {"city": {"type": "string"}, "temp": {"type": "number"}}, "required": ["city", "temp"], "additionalProperties": False}
+    r = client.chat.completions.create(model="openai/gpt-5-mini", messages=[{"role": "user", "content": "w"}],
+                                       response_format={"type": "json_schema", "json_schema": {"name": "w", "schema": schema, "strict": True}})  # fmt: skip
+    import jsonschema
+
+    jsonschema.validate(json.loads(r.choices[0].message.content), schema)
+
+
+def test_errors_surface_as_sdk_exceptions(live):
+    client = sdk(live, max_retries=0)
+    with pytest.raises(openai.BadRequestError) as info:
+        client.chat.completions.create(model="acme/fake", messages=[{"role": "user", "content": "x"}])
+    assert info.value.status_code == 400 and "acme/fake is not a valid model ID" in str(info.value)
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=live.base_url, api_key="unused", default_headers={"Authorization": ""}, max_retries=0).chat.completions.create(
+            model="openai/gpt-5-mini", messages=[{"role": "user", "content": "x"}])  # fmt: skip
+    with pytest.raises(openai.PermissionDeniedError) as denied:
+        client.chat.completions.create(model="openai/gpt-5", messages=[{"role": "user", "content": "x"}])
+    assert denied.value.body["message"].startswith("OpenAI is requiring a key to access this model")
+
+
+def test_models_list(live):
+    models = sdk(live).models.list()
+    ids = {m.id for m in models}
+    assert {"openai/gpt-5", "openai/gpt-5-mini", "openai/gpt-5-nano", "openai/gpt-5-chat"} <= ids

@@ -1,0 +1,56 @@
+"""The official openrouter Python SDK (pydantic-validated) over a real socket."""
+
+from __future__ import annotations
+
+import pytest
+from openrouter import OpenRouter, errors
+from openrouter.utils.retries import BackoffStrategy, RetryConfig
+
+from tests.conftest import KEY
+
+NO_RETRY = RetryConfig("none", BackoffStrategy(1, 1, 1.0, 1), False)
+
+
+def client(live) -> OpenRouter:
+    return OpenRouter(api_key=KEY, server_url=live.base_url, retry_config=NO_RETRY)
+
+
+def test_chat_send(live):
+    with client(live) as c:
+        res = c.chat.send(model="openai/gpt-5-mini", messages=[{"role": "user", "content": "Hello"}])
+    assert res.id.startswith("gen-")
+    assert res.choices[0].message.content
+    assert res.usage.cost is not None and res.usage.cost > 0
+
+
+def test_chat_stream(live):
+    with client(live) as c:
+        stream = c.chat.send(model="openai/gpt-5-mini", messages=[{"role": "user", "content": "Hello"}], stream=True)
+        chunks = list(stream)
+    assert len(chunks) > 2
+    assert any(ch.usage is not None for ch in chunks)
+    assert "".join((ch.choices[0].delta.content or "") for ch in chunks if ch.choices)
+
+
+def test_models_list(live):
+    with client(live) as c:
+        res = c.models.list()
+    assert len(res.result.data) >= 15
+    assert res.result.total_count == len(res.result.data)
+    assert any(m.id == "openai/gpt-5" for m in res.result.data)
+
+
+def test_key_and_generation(live):
+    with client(live) as c:
+        res = c.chat.send(model="openai/gpt-5-nano", messages=[{"role": "user", "content": "Hello"}])
+        gen = c.generations.get_generation(id=res.id)
+        assert gen.data.id == res.id
+        key = c.api_keys.get_current_key_metadata()
+        assert key.data.usage > 0
+
+
+def test_errors_are_typed(live):
+    with client(live) as c, pytest.raises(errors.ForbiddenResponseError):
+        c.chat.send(model="openai/gpt-5", messages=[{"role": "user", "content": "Hello"}])
+    with client(live) as c, pytest.raises(errors.BadRequestResponseError):
+        c.chat.send(model="acme/fake", messages=[{"role": "user", "content": "Hello"}])
