@@ -76,8 +76,13 @@ _LEAD = frozenset(
 )
 _BREAK = frozenset("and or but why how what when where which who is are was were do does so because if than".split())
 _TRAIL = frozenset("of the a an in on for to with at by from".split())
-_OPENERS = ("Regarding {t}: ", "As for {t}, ", "On {t}: ", "Here is the short version on {t}. ",
-            "When it comes to {t}, ")
+_OPENERS = (
+    "Regarding {t}: ",
+    "As for {t}, ",
+    "On {t}: ",
+    "Here is the short version on {t}. ",
+    "When it comes to {t}, ",
+)
 _THINK = ("First, ", "Next, ", "Also, ", "So ", "Then ", "")
 _DEFAULT_SPEC = Spec()
 _NO_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
@@ -165,14 +170,22 @@ class _Request:
 
     def __init__(self, body: Mapping[str, Any], spec: Spec) -> None:
         self.spec = spec
-        messages = [m for m in body.get("messages") or [] if isinstance(m, Mapping)] if isinstance(
-            body.get("messages"), list) else []
+        messages = (
+            [m for m in body.get("messages") or [] if isinstance(m, Mapping)]
+            if isinstance(body.get("messages"), list)
+            else []
+        )
         self.last_role = str(messages[-1].get("role")) if messages else ""
         self.prefill = _text_of(messages[-1].get("content")) if self.last_role == "assistant" else ""
         users = [_text_of(m.get("content")) for m in messages if m.get("role") == "user"]
         prompt = body.get("prompt")
-        prompt_text = prompt if isinstance(prompt, str) else next(
-            (p for p in reversed(prompt) if isinstance(p, str)), "") if isinstance(prompt, list) else ""
+        prompt_text = (
+            prompt
+            if isinstance(prompt, str)
+            else next((p for p in reversed(prompt) if isinstance(p, str)), "")
+            if isinstance(prompt, list)
+            else ""
+        )
         self.prefill = self.prefill or prompt_text
         self.question = users[-1] if users else prompt_text
         first = re.split(r"[.?!;:,\n]", self.question.strip(), maxsplit=1)[0]
@@ -187,16 +200,23 @@ class _Request:
         names = re.findall(r"(?<=[\w,] )[A-Z][a-z]+(?: [A-Z][a-z]+)*", self.question)
         self.names = [n for n in names if n.lower() not in _LEAD]
         self.keywords = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", self.question)} - _LEAD
-        limits = [v for v in (_int(body.get("max_tokens")), _int(body.get("max_completion_tokens")),
-                              spec.max_output_tokens) if v is not None]
+        limits = [
+            v
+            for v in (_int(body.get("max_tokens")), _int(body.get("max_completion_tokens")), spec.max_output_tokens)
+            if v is not None
+        ]
         self.limit = max(0, min(limits)) if limits else None
         stop = body.get("stop")
-        self.stops = [s for s in ([stop] if isinstance(stop, str) else stop if isinstance(stop, list) else [])
-                      if isinstance(s, str) and s]
+        self.stops = [
+            s
+            for s in ([stop] if isinstance(stop, str) else stop if isinstance(stop, list) else [])
+            if isinstance(s, str) and s
+        ]
         self.tools = [
             _Tool(str(f["name"]), str(f.get("description") or ""), f.get("parameters") or _NO_PARAMETERS)
             for t in (body.get("tools") or [] if isinstance(body.get("tools"), list) else [])
-            if isinstance(t, Mapping) and isinstance(f := t.get("function", t), Mapping)
+            if isinstance(t, Mapping)
+            and isinstance(f := t.get("function", t), Mapping)
             and isinstance(f.get("name"), str)
         ]
         self.tool_choice = body.get("tool_choice")
@@ -252,8 +272,9 @@ def _choice(req: _Request, rng: Random, index: int) -> Choice:
     elif spec.content is not None:
         content = spec.content
     elif chosen := _pick_tools(req, rng):
-        calls = tuple(ToolCall(_call_id(rng), t.name, json.dumps(schemagen.instance(t.parameters, rng, words)))
-                      for t in chosen)
+        calls = tuple(
+            ToolCall(_call_id(rng), t.name, json.dumps(schemagen.instance(t.parameters, rng, words))) for t in chosen
+        )
         content = None
     else:
         content = _content(req, fake, rng, words)
@@ -290,8 +311,9 @@ def _pick_tools(req: _Request, rng: Random) -> list[_Tool]:
             return [next((t for t in req.tools if t.name == name), _Tool(name, "", _NO_PARAMETERS))]
     elif tc != "required" and (req.last_role != "user" or rng.random() >= 0.85):
         return []
-    overlap = [len(req.keywords & set(re.findall(r"[a-z]{3,}", f"{t.name} {t.description}".lower())))
-               for t in req.tools]
+    overlap = [
+        len(req.keywords & set(re.findall(r"[a-z]{3,}", f"{t.name} {t.description}".lower()))) for t in req.tools
+    ]
     relevant = [(t, 1 + 4 * o) for t, o in zip(req.tools, overlap, strict=True) if o > 0 or not any(overlap)]
     pool, weights = [t for t, _ in relevant], [w for _, w in relevant]
     count = 2 if req.parallel and len(pool) > 1 and rng.random() < 0.3 else 1
@@ -325,9 +347,12 @@ def _lower_first(text: str) -> str:
 
 def _json_object(fake: Faker, rng: Random, topic: str) -> dict[str, Any]:
     extras: list[tuple[str, Callable[[], Any]]] = [
-        ("topic", lambda: topic or " ".join(fake.words(2))), ("summary", lambda: fake.sentence(nb_words=8)),
-        ("confidence", lambda: round(rng.uniform(0.5, 1.0), 2)), ("tags", lambda: fake.words(rng.randint(1, 3))),
-        ("count", lambda: rng.randint(1, 50)), ("valid", lambda: rng.random() < 0.7),
+        ("topic", lambda: topic or " ".join(fake.words(2))),
+        ("summary", lambda: fake.sentence(nb_words=8)),
+        ("confidence", lambda: round(rng.uniform(0.5, 1.0), 2)),
+        ("tags", lambda: fake.words(rng.randint(1, 3))),
+        ("count", lambda: rng.randint(1, 50)),
+        ("valid", lambda: rng.random() < 0.7),
     ]
     out: dict[str, Any] = {"answer": fake.sentence(nb_words=rng.randint(6, 14))}
     for key, make in rng.sample(extras, rng.randint(1, 3)):

@@ -155,13 +155,17 @@ class _Gen:
         t = s.get("type")
         if t is not None and not any(_is_type(v, x) for x in (t if isinstance(t, list) else [t])):
             return False
-        if "const" in s and not _eq(v, s["const"]) or isinstance(s.get("enum"), list) and not any(
-            _eq(v, e) for e in s["enum"]
+        if (
+            "const" in s
+            and not _eq(v, s["const"])
+            or isinstance(s.get("enum"), list)
+            and not any(_eq(v, e) for e in s["enum"])
         ):
             return False
         if isinstance(v, int | float) and not isinstance(v, bool):
-            lo, hi, xlo, xhi, m = (_num(s, k) for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-                                                       "multipleOf"))
+            lo, hi, xlo, xhi, m = (
+                _num(s, k) for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+            )
             if lo is not None and v < lo or hi is not None and v > hi or xlo is not None and v <= xlo:
                 return False
             if xhi is not None and v >= xhi or m and (v / m) != int(v / m):
@@ -187,9 +191,9 @@ class _Gen:
             prefix = _list(s, "prefixItems")
             if any(not self.ok(x, sub, depth + 1) for x, sub in zip(v, prefix, strict=False)):
                 return False
-            if any(not self.ok(x, s.get("items", True), depth + 1) for x in v[len(prefix):]):
+            if any(not self.ok(x, s.get("items", True), depth + 1) for x in v[len(prefix) :]):
                 return False
-            if s.get("uniqueItems") is True and any(_eq(a, b) for i, a in enumerate(v) for b in v[i + 1:]):
+            if s.get("uniqueItems") is True and any(_eq(a, b) for i, a in enumerate(v) for b in v[i + 1 :]):
                 return False
         subs = {k: s[k] for k in ("allOf", "anyOf", "oneOf") if isinstance(s.get(k), list)}
         hits = {k: [self.ok(v, x, depth + 1) for x in sub] for k, sub in subs.items()}
@@ -253,10 +257,12 @@ class _Gen:
         t = s.get("type")
         types = [x for x in (t if isinstance(t, list) else [t]) if x in _TYPES]
         if not types:
-            guess = [("object", ("properties", "required", "additionalProperties")),
-                     ("array", ("items", "prefixItems", "minItems", "maxItems")),
-                     ("number", ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")),
-                     ("string", ("minLength", "maxLength", "pattern", "format"))]
+            guess = [
+                ("object", ("properties", "required", "additionalProperties")),
+                ("array", ("items", "prefixItems", "minItems", "maxItems")),
+                ("number", ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")),
+                ("string", ("minLength", "maxLength", "pattern", "format")),
+            ]
             types = [name for name, keys in guess if any(k in s for k in keys)][:1] or ["string"]
         real = [x for x in types if x != "null"]
         choice = rnd.choice(real) if real and (len(real) == len(types) or rnd.random() < 0.9) else "null"
@@ -357,23 +363,46 @@ class _Gen:
         pattern = s.get("pattern")
         if isinstance(pattern, str):
             cands = [self.regex(pattern) for _ in range(3)]
-            cands += [self.words(1), self.words(2).replace(" ", "-"), str(rnd.randint(0, 99999)), self.fmt("email"),
-                      self.fmt("date"), self.fmt("uuid"), self.words(1).upper()]
+            cands += [
+                self.words(1),
+                self.words(2).replace(" ", "-"),
+                str(rnd.randint(0, 99999)),
+                self.fmt("email"),
+                self.fmt("date"),
+                self.fmt("uuid"),
+                self.words(1).upper(),
+            ]
             cands += [e for e in _list(s, "examples") if isinstance(e, str)]
             for c in cands:
                 if c is not None and self.ok(c, {k: s[k] for k in ("pattern", "minLength", "maxLength") if k in s}):
                     return c
             return next((c for c in cands if c is not None and _search(pattern, c)), cands[-1] or "")
         k = key.lower()
-        hint = s.get("format") if isinstance(s.get("format"), str) else next(
-            (f for f, words in (("email", ("email",)), ("uri", ("url", "uri", "link", "website")),
-                                ("date-time", ("timestamp", "datetime", "_at")), ("date", ("date", "birthday")),
-                                ("uuid", ("uuid", "guid"))) if any(w in k for w in words)), None)
+        hint = (
+            s.get("format")
+            if isinstance(s.get("format"), str)
+            else next(
+                (
+                    f
+                    for f, words in (
+                        ("email", ("email",)),
+                        ("uri", ("url", "uri", "link", "website")),
+                        ("date-time", ("timestamp", "datetime", "_at")),
+                        ("date", ("date", "birthday")),
+                        ("uuid", ("uuid", "guid")),
+                    )
+                    if any(w in k for w in words)
+                ),
+                None,
+            )
+        )
         text = self.fmt(hint) if hint else None
         if text is None:
-            text = self.words(rnd.randint(4, 10) if any(w in k for w in ("desc", "text", "content", "message",
-                                                                        "summary", "reason", "body")) else
-                              rnd.randint(1, 3))
+            text = self.words(
+                rnd.randint(4, 10)
+                if any(w in k for w in ("desc", "text", "content", "message", "summary", "reason", "body"))
+                else rnd.randint(1, 3)
+            )
             if "name" in k or "title" in k or "city" in k:
                 text = text.title()
         for _ in range(64):
@@ -391,11 +420,21 @@ class _Gen:
         word = re.sub(r"[^a-z]", "", self.words(1).lower()) or "user"
         ymd = f"{r.randint(2015, 2026):04d}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}"
         hms = f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}"
-        table = {"date-time": f"{ymd}T{hms}Z", "date": ymd, "time": f"{hms}Z", "email": f"{word}@example.com",
-                 "uri": f"https://example.com/{word}", "url": f"https://example.com/{word}", "hostname": "example.com",
-                 "uri-reference": f"/{word}", "iri": f"https://example.com/{word}", "duration": f"P{r.randint(1, 9)}D",
-                 "uuid": str(uuid.UUID(int=r.getrandbits(128), version=4)), "ipv6": f"2001:db8::{r.randint(1, 999)}",
-                 "ipv4": ".".join(str(r.randint(1, 254)) for _ in range(4))}
+        table = {
+            "date-time": f"{ymd}T{hms}Z",
+            "date": ymd,
+            "time": f"{hms}Z",
+            "email": f"{word}@example.com",
+            "uri": f"https://example.com/{word}",
+            "url": f"https://example.com/{word}",
+            "hostname": "example.com",
+            "uri-reference": f"/{word}",
+            "iri": f"https://example.com/{word}",
+            "duration": f"P{r.randint(1, 9)}D",
+            "uuid": str(uuid.UUID(int=r.getrandbits(128), version=4)),
+            "ipv6": f"2001:db8::{r.randint(1, 999)}",
+            "ipv4": ".".join(str(r.randint(1, 254)) for _ in range(4)),
+        }
         return table.get(name or "")
 
     def regex(self, pattern: str) -> str | None:
@@ -430,8 +469,14 @@ class _Gen:
     def charset(self, items: Any) -> str:
         names = [(str(op), arg) for op, arg in items]
         pool: list[str] = []
-        cats = {"CATEGORY_DIGIT": "0123456789", "CATEGORY_WORD": "abcdefxyz0123_", "CATEGORY_SPACE": " ",
-                "CATEGORY_NOT_DIGIT": "abcxyz", "CATEGORY_NOT_WORD": "-. ", "CATEGORY_NOT_SPACE": "abc123"}
+        cats = {
+            "CATEGORY_DIGIT": "0123456789",
+            "CATEGORY_WORD": "abcdefxyz0123_",
+            "CATEGORY_SPACE": " ",
+            "CATEGORY_NOT_DIGIT": "abcxyz",
+            "CATEGORY_NOT_WORD": "-. ",
+            "CATEGORY_NOT_SPACE": "abc123",
+        }
         for name, arg in names:
             if name == "LITERAL":
                 pool.append(chr(arg))

@@ -50,11 +50,10 @@ def check_body(path: str, status: int, content_type: str, raw: bytes) -> None:
         assert_valid("error.json", doc)
         assert doc["error"]["code"] == status
         return
-    for pattern, schema, chunk_schema in _SCHEMAS:
-        if pattern.search(path):
-            break
-    else:
+    found = next(((schema, chunk) for pattern, schema, chunk in _SCHEMAS if pattern.search(path)), None)
+    if found is None:
         return
+    schema, chunk_schema = found
     if content_type.startswith("text/event-stream"):
         assert chunk_schema is not None
         for data in sse_events(raw.decode()):

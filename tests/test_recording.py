@@ -8,7 +8,7 @@ import httpx
 import yaml
 
 from mockrouter import Mock, MockRouterServer, Settings
-from mockrouter.fixtures import load, default_paths
+from mockrouter.fixtures import default_paths, load
 from mockrouter.recording import Recorder
 from tests.conftest import AUTH, KEY
 from tests.contract_check import sse_events

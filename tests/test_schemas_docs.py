@@ -747,14 +747,14 @@ ERROR_BODIES: dict[str, dict[str, Any]] = {
     # §8.2 BYOK-required GPT-5 (open-webui#16817)
     "403 byok": {
         "error": {
-            "message": "OpenAI is requiring a key to access this model, which you can add in https://openrouter.ai/settings/integrations - you can also switch to gpt-5-chat or gpt-5-mini.",  # noqa: E501 (verbatim)
+            "message": "OpenAI is requiring a key to access this model, which you can add in https://openrouter.ai/settings/integrations - you can also switch to gpt-5-chat or gpt-5-mini.",
             "code": 403,
         }
     },
     # §7.2 / §16.31
     "402 credits": {
         "error": {
-            "message": "This request requires more credits, or fewer max_tokens. You requested up to 65536 tokens, but can only afford 10114. To increase, visit https://openrouter.ai/settings/credits and upgrade to a paid account",  # noqa: E501 (verbatim)
+            "message": "This request requires more credits, or fewer max_tokens. You requested up to 65536 tokens, but can only afford 10114. To increase, visit https://openrouter.ai/settings/credits and upgrade to a paid account",
             "code": 402,
             "metadata": {"provider_name": None},
         },
@@ -781,7 +781,7 @@ ERROR_BODIES: dict[str, dict[str, Any]] = {
     # §7.3 / §16.33 moderation
     "403 moderation": {
         "error": {
-            "message": 'openai/gpt-5 requires moderation on OpenAI. Your input was flagged for "harassment". No credits were charged.',  # noqa: E501 (verbatim)
+            "message": 'openai/gpt-5 requires moderation on OpenAI. Your input was flagged for "harassment". No credits were charged.',
             "code": 403,
             "metadata": {
                 "reasons": ["harassment"],
@@ -794,7 +794,7 @@ ERROR_BODIES: dict[str, dict[str, Any]] = {
     # §7.2 / §16.34 platform 429 with mirrored headers
     "429 free per day": {
         "error": {
-            "message": "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",  # noqa: E501 (verbatim)
+            "message": "Rate limit exceeded: free-models-per-day. Add 10 credits to unlock 1000 free model requests per day",
             "code": 429,
             "metadata": {
                 "headers": {
@@ -813,7 +813,7 @@ ERROR_BODIES: dict[str, dict[str, Any]] = {
             "message": "Provider returned error",
             "code": 429,
             "metadata": {
-                "raw": "deepseek/deepseek-r1:free is temporarily rate-limited upstream. Please retry shortly, or add your own key to accumulate your rate limits: https://openrouter.ai/settings/integrations",  # noqa: E501 (verbatim)
+                "raw": "deepseek/deepseek-r1:free is temporarily rate-limited upstream. Please retry shortly, or add your own key to accumulate your rate limits: https://openrouter.ai/settings/integrations",
                 "provider_name": "Venice",
                 "is_byok": False,
             },
@@ -1246,7 +1246,7 @@ GPT5_MODEL: dict[str, Any] = {
     "hugging_face_id": "",
     "name": "OpenAI: GPT-5",
     "created": 1754587413,
-    "description": "GPT-5 is OpenAI’s most advanced model, offering major improvements in reasoning, code quality, and user experience. …",  # noqa: E501 (verbatim)
+    "description": "GPT-5 is OpenAI’s most advanced model, offering major improvements in reasoning, code quality, and user experience. …",
     "context_length": 400000,
     "architecture": {
         "modality": "text+image->text",
