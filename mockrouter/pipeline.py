@@ -39,6 +39,10 @@ _MAX_N = 128
 _JSON_SEPARATORS = (",", ":")
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _dumps(doc: Any) -> bytes:
     return json.dumps(doc, separators=_JSON_SEPARATORS, ensure_ascii=False).encode()
 
@@ -187,7 +191,7 @@ class Mock:
         if not text.strip():
             return {}
         try:
-            body = json.loads(text)
+            body = json.loads(text, parse_constant=_reject_constant)
         except RecursionError:
             raise errors.bad_request("Invalid JSON in request body: nested too deeply") from None
         except ValueError as exc:
