@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -13,6 +15,25 @@ from mockrouter.errors import FixtureError
 from mockrouter.settings import PROFILES, Settings
 
 __all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _split(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Repeatable options also accept comma-separated values (``MOCKROUTER_SCENARIOS=a,b``)."""
+    if isinstance(value, tuple):
+        return tuple(p for v in value for p in str(v).split(",") if p)
+    return value
+
+
+def opt(*decls: str, **kwargs: Any) -> Callable[[F], F]:
+    """``click.option`` whose environment variable is ``MOCKROUTER_<DEST>`` (the same for every command)."""
+    dest = next((d for d in decls if not d.startswith("-")), None) or max(decls, key=len).lstrip("-").split("/")[0]
+    kwargs.setdefault("envvar", f"MOCKROUTER_{dest.replace('-', '_').upper()}")
+    kwargs.setdefault("show_envvar", True)
+    if kwargs.get("multiple"):
+        kwargs.setdefault("callback", _split)
+    return click.option(*decls, **kwargs)
 
 
 def _settings(**options: Any) -> Settings:
@@ -30,27 +51,24 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option(
-    "--fixtures", "-f", multiple=True, type=click.Path(exists=True, dir_okay=False), help="extra fixture file"
-)
-@click.option("--scenario", "scenarios", multiple=True, help="shipped scenario name or file (repeatable)")
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--time-scale", default=1.0, show_default=True, type=float, help="0 = no delays, 1 = real time")
-@click.option("--profile", default="current", show_default=True, type=click.Choice(PROFILES))
-@click.option("--strict-keys/--any-key", default=False, show_default=True, help="unknown keys get 401")
-@click.option("--clock", default=None, type=int, help="pin `created` and ids to this unix time")
-@click.option("--journal-size", default=1000, show_default=True, type=int)
-@click.option("--admin-token", default=None, help="require this token on /__mockrouter/")
-@click.option(
-    "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
-)
-@click.option("--workers", default=1, show_default=True, type=int)
+@opt("--host", default="127.0.0.1", show_default=True)
+@opt("--port", default=8000, show_default=True, type=int)
+@opt("--fixtures", "-f", multiple=True, type=click.Path(exists=True, dir_okay=False), help="extra fixture file")
+@opt("--scenario", "scenarios", multiple=True, help="shipped scenario name or file (repeatable)")
+@opt("--seed", default=0, show_default=True, type=int)
+@opt("--time-scale", default=1.0, show_default=True, type=float, help="0 = no delays, 1 = real time")
+@opt("--profile", default="current", show_default=True, type=click.Choice(PROFILES))
+@opt("--strict-keys/--any-key", default=False, show_default=True, help="unknown keys get 401")
+@opt("--clock", default=None, type=int, help="pin `created` and ids to this unix time")
+@opt("--journal-size", default=1000, show_default=True, type=int)
+@opt("--admin-token", default=None, help="require this token on /__mockrouter/")
+@opt("--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"]))
+@opt("--workers", default=1, show_default=True, type=int)
 def serve(**options: Any) -> None:
     """Serve the mock (default world plus any scenarios and fixture files)."""
     try:
         settings = _settings(**options)
+        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
         click.echo(f"mockrouter on http://{settings.host}:{settings.port}/api/v1  {settings!r}", err=True)
         server.run(settings)
     except (FixtureError, FileNotFoundError, ValueError) as exc:
@@ -59,8 +77,8 @@ def serve(**options: Any) -> None:
 
 @main.command("check-fixtures")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
-@click.option("--scenario", "scenarios", multiple=True)
-@click.option("--no-default", is_flag=True, help="do not merge over the shipped default world")
+@opt("--scenario", "scenarios", multiple=True)
+@opt("--no-default", is_flag=True, help="do not merge over the shipped default world")
 def check_fixtures(files: tuple[str, ...], scenarios: tuple[str, ...], no_default: bool) -> None:
     """Validate fixture files; print each error with its file and JSON pointer."""
     from mockrouter.fixtures import load_for, read
@@ -84,7 +102,7 @@ def check_fixtures(files: tuple[str, ...], scenarios: tuple[str, ...], no_defaul
 
 
 @main.command()
-@click.option("--indent", default=2, type=int)
+@opt("--indent", default=2, type=int)
 def openapi(indent: int) -> None:
     """Print the OpenAPI document the mock serves at /api/v1/openapi.json."""
     from mockrouter.contract import openapi as build
@@ -93,10 +111,10 @@ def openapi(indent: int) -> None:
 
 
 @main.command()
-@click.option("--upstream", required=True, help="base URL of the real API, e.g. https://openrouter.ai/api/v1")
-@click.option("--out", default="recordings.yaml", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@opt("--upstream", required=True, help="base URL of the real API, e.g. https://openrouter.ai/api/v1")
+@opt("--out", default="recordings.yaml", show_default=True, type=click.Path(dir_okay=False))
+@opt("--host", default="127.0.0.1", show_default=True)
+@opt("--port", default=8000, show_default=True, type=int)
 def record(upstream: str, out: str, host: str, port: int) -> None:
     """Proxy to UPSTREAM with the caller's key and record every exchange into a fixture file."""
     import uvicorn
@@ -109,9 +127,9 @@ def record(upstream: str, out: str, host: str, port: int) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--time-scale", default=1.0, show_default=True, type=float)
+@opt("--host", default="127.0.0.1", show_default=True)
+@opt("--port", default=8000, show_default=True, type=int)
+@opt("--time-scale", default=1.0, show_default=True, type=float)
 def replay(files: tuple[str, ...], host: str, port: int, time_scale: float) -> None:
     """Serve recorded exchanges back offline, at the recorded pace scaled by --time-scale."""
     try:

@@ -39,6 +39,24 @@ _MAX_N = 128
 _JSON_SEPARATORS = (",", ":")
 
 
+access_log = logging.getLogger("mockrouter.access")
+
+
+def _log_line(entry: Entry) -> None:
+    """One concise line per request (``serve`` shows them at log level info)."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    route = (
+        f" {entry.model or ''}->{entry.served_model or '-'}@{entry.provider or '-'}"
+        if entry.model or entry.served_model
+        else ""
+    )
+    cost = f" ${entry.cost:.6f}" if entry.cost is not None else ""
+    error = f" {entry.error!r}" if entry.error else ""
+    access_log.info("%s %s %s %s%s %.1fms%s%s", entry.method, entry.path, entry.status, entry.outcome, route,
+                    entry.duration_ms or 0.0, cost, error)  # fmt: skip
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -139,8 +157,10 @@ class Mock:
         if reply.stream is None and reply.on_end is None:
             if entry.outcome == "pending":
                 entry.outcome = "ok"
-            entry.duration_ms = round((time.monotonic() - call.arrived) * 1000, 3) if call.arrived else None
+            waited = reply.delay_ms * reply.time_scale
+            entry.duration_ms = round((time.monotonic() - call.arrived) * 1000 + waited, 3) if call.arrived else None
             entry.done = True
+            _log_line(entry)
 
     def error_reply(self, exc: MockRouterError, ctx: _Ctx, delay_ms: float = 0.0) -> Reply:
         ctx.entry.error = exc.message
@@ -445,6 +465,7 @@ class Mock:
             entry.ttft_ms = ttft_ms
             entry.duration_ms = round((time.monotonic() - call.arrived) * 1000, 3) if call.arrived else None
             entry.done = True
+            _log_line(entry)
             if entry.generation_id and entry.generation_id in self.state.generations:
                 record = self.state.generations[entry.generation_id]
                 record["cancelled"] = outcome in ("cancelled", "disconnected")
