@@ -5,11 +5,12 @@ from __future__ import annotations
 from mockrouter.app import create_app
 from mockrouter.errors import FixtureError, MockRouterError
 from mockrouter.faults import Fault
-from mockrouter.fixtures import World, load
+from mockrouter.fixtures import load
 from mockrouter.journal import Journal
 from mockrouter.pipeline import Mock
 from mockrouter.server import MockRouterServer
 from mockrouter.settings import Settings
+from mockrouter.world import World
 
 __version__ = "0.1.0"
 __all__ = [

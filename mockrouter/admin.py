@@ -189,7 +189,7 @@ async def accounts(mock: Mock, request: Request) -> Any:
         data = await _json_body(request)
         account = mock.state.set_credits(account_id, data.get("credits"), data.get("usage"))
         if "byok" in data:
-            from mockrouter.fixtures import ByokKey
+            from mockrouter.world import ByokKey
 
             account.byok = {
                 k: ByokKey(v.get("status", "valid"), v.get("always_use", False)) for k, v in data["byok"].items()

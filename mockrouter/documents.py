@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mockrouter.fixtures import Endpoint, Model, Provider
 from mockrouter.generation import Choice, pieces
+from mockrouter.world import Endpoint, Model, Provider
 
 __all__ = [
     "Served",

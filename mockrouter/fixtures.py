@@ -39,26 +39,7 @@ from mockrouter.world import (
     World,
 )
 
-__all__ = [
-    "Account",
-    "ByokKey",
-    "DataPolicy",
-    "Defaults",
-    "Endpoint",
-    "Key",
-    "Latency",
-    "Model",
-    "Outage",
-    "Provider",
-    "Reliability",
-    "Stub",
-    "World",
-    "default_paths",
-    "load",
-    "read",
-    "stubs_from",
-    "world_from",
-]
+__all__ = ["default_paths", "load", "load_for", "read", "stubs_from", "world_from"]
 
 _KEYED = {
     "models": "id",

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockrouter.fixtures import Stub
+from mockrouter.world import Stub
 
 __all__ = ["Diff", "Probe", "match", "nearest", "select"]
 

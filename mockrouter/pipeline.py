@@ -22,7 +22,7 @@ from mockrouter.catalogue import Catalogue
 from mockrouter.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
 from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault, parse_header
-from mockrouter.fixtures import Stub, World, load_for
+from mockrouter.fixtures import load_for
 from mockrouter.journal import Entry, Journal, redact
 from mockrouter.matching import Probe, nearest, select
 from mockrouter.planner import Plan, plan
@@ -30,6 +30,7 @@ from mockrouter.settings import Settings
 from mockrouter.simulation import Outcome, simulate, user_text
 from mockrouter.state import KeyState, State
 from mockrouter.usage import account, affordable_tokens, max_cost, usage_block
+from mockrouter.world import Stub, World
 
 __all__ = ["Mock"]
 

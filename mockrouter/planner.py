@@ -18,9 +18,9 @@ from typing import Any
 
 from mockrouter import errors
 from mockrouter.errors import MockRouterError
-from mockrouter.fixtures import Endpoint, Model, World
 from mockrouter.seeding import derive
 from mockrouter.state import Snapshot
+from mockrouter.world import Endpoint, Model, World
 
 __all__ = ["AUTO", "Attempt", "Plan", "plan", "resolve"]
 

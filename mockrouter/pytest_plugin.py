@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from mockrouter.faults import Fault
-from mockrouter.fixtures import Stub, stubs_from
+from mockrouter.fixtures import stubs_from
 from mockrouter.journal import Entry
 from mockrouter.pipeline import Mock
 from mockrouter.server import MockRouterServer
 from mockrouter.settings import Settings
 from mockrouter.state import AccountState
+from mockrouter.world import Stub
 
 if TYPE_CHECKING:
     import openai

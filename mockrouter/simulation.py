@@ -14,9 +14,9 @@ from typing import Any
 from mockrouter import errors
 from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault
-from mockrouter.fixtures import Latency
 from mockrouter.planner import Attempt, Plan
 from mockrouter.state import Snapshot
+from mockrouter.world import Latency
 
 __all__ = ["Failure", "Outcome", "Timeline", "simulate", "user_text"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockrouter.faults import Fault
-from mockrouter.fixtures import Account, ByokKey, Key, Stub, World
+from mockrouter.world import Account, ByokKey, Key, Stub, World
 
 __all__ = ["AccountState", "KeyState", "Snapshot", "State"]
 

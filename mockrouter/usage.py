@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from mockrouter.fixtures import Endpoint
+from mockrouter.world import Endpoint
 
 __all__ = ["BYOK_FEE", "Usage", "account", "affordable_tokens", "max_cost", "usage_block"]
 

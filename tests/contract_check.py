@@ -71,4 +71,6 @@ def check_response(response: httpx.Response) -> None:
     if not response.is_closed and response.headers.get("content-type", "").startswith("text/event-stream"):
         return  # streamed over a socket: the test validates events itself
     response.read()
-    check_body(response.request.url.path, response.status_code, response.headers.get("content-type", ""), response.content)
+    check_body(
+        response.request.url.path, response.status_code, response.headers.get("content-type", ""), response.content
+    )

@@ -83,7 +83,11 @@ def test_tool_calls_stream_as_fragments(client):
         "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}  # fmt: skip
     r = chat(client, stream=True, tools=[tool], tool_choice={"type": "function", "function": {"name": "get_weather"}})
     chunks = [json.loads(e) for e in sse_events(r.text)[:-1]]
-    calls = [c["choices"][0]["delta"]["tool_calls"][0] for c in chunks if c["choices"] and c["choices"][0]["delta"].get("tool_calls")]
+    calls = [
+        c["choices"][0]["delta"]["tool_calls"][0]
+        for c in chunks
+        if c["choices"] and c["choices"][0]["delta"].get("tool_calls")
+    ]
     assert calls[0]["id"] and calls[0]["type"] == "function" and calls[0]["function"]["name"] == "get_weather"
     assert all("id" not in c and "name" not in c["function"] for c in calls[1:])
     args = json.loads("".join(c["function"].get("arguments", "") for c in calls))
@@ -100,11 +104,15 @@ def test_visible_reasoning_streams_reasoning(client):
 
 
 def test_legacy_completions(client):
-    r = client.post("/api/v1/completions", json={"model": "openai/gpt-5-mini", "prompt": "Once upon a time"}, headers=AUTH)
+    r = client.post(
+        "/api/v1/completions", json={"model": "openai/gpt-5-mini", "prompt": "Once upon a time"}, headers=AUTH
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["object"] == "text_completion" and body["choices"][0]["text"]
-    r = client.post("/api/v1/completions", json={"model": "openai/gpt-5-mini", "prompt": "Hi", "stream": True}, headers=AUTH)
+    r = client.post(
+        "/api/v1/completions", json={"model": "openai/gpt-5-mini", "prompt": "Hi", "stream": True}, headers=AUTH
+    )
     assert sse_events(r.text)[-1] == "[DONE]"
 
 
@@ -154,10 +162,32 @@ def test_credits_needs_management_key_in_current_api(client, mock):
         (b"{}", 400, 'Input required: specify "prompt" or "messages"'),
         (json.dumps({"model": "openai/gpt-5-mini", "messages": []}).encode(), 400, "Invalid request"),
         (json.dumps({"model": "openai/gpt-5-mini", "messages": "hi"}).encode(), 400, "Invalid request"),
-        (json.dumps({"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "a"}], "temperature": 7}).encode(), 400, "temperature"),
-        (json.dumps({"model": "acme/fake", "messages": [{"role": "user", "content": "a"}]}).encode(), 400, "acme/fake is not a valid model ID"),
-        (json.dumps({"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "a"}], "provider": {"bogus": 1}}).encode(), 400, "Invalid request"),
-        (json.dumps({"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "a"}], "n": 1000}).encode(), 400, "n must be"),
+        (
+            json.dumps(
+                {"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "a"}], "temperature": 7}
+            ).encode(),
+            400,
+            "temperature",
+        ),
+        (
+            json.dumps({"model": "acme/fake", "messages": [{"role": "user", "content": "a"}]}).encode(),
+            400,
+            "acme/fake is not a valid model ID",
+        ),
+        (
+            json.dumps(
+                {"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "a"}], "provider": {"bogus": 1}}
+            ).encode(),
+            400,
+            "Invalid request",
+        ),
+        (
+            json.dumps(
+                {"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "a"}], "n": 1000}
+            ).encode(),
+            400,
+            "n must be",
+        ),
         (b"[" * 10_000 + b"]" * 10_000, 400, "nested too deeply"),
     ],
 )

@@ -77,7 +77,9 @@ def test_catalogue_size(models: dict[str, dict[str, Any]]) -> None:
 def test_providers(world: dict[str, Any]) -> None:
     providers = {p["slug"]: p for p in world["providers"]}
     assert len(providers) >= 12
-    assert {"openai", "azure", "anthropic", "amazon-bedrock", "google-vertex", "google-ai-studio", "chutes"} <= set(providers)
+    assert {"openai", "azure", "anthropic", "amazon-bedrock", "google-vertex", "google-ai-studio", "chutes"} <= set(
+        providers
+    )
     for slug, p in providers.items():
         assert p["name"], slug
         assert p.get("privacy_policy_url", "").startswith("https://"), slug
@@ -126,12 +128,22 @@ def test_gpt5_as_at_launch(models: dict[str, dict[str, Any]]) -> None:
     ],
 )
 def test_gpt5_siblings_need_no_byok(
-    models: dict[str, dict[str, Any]], mid: str, prompt: str, completion: str, cache_read: str, context: int,
-    max_out: int, reasoning: str,
+    models: dict[str, dict[str, Any]],
+    mid: str,
+    prompt: str,
+    completion: str,
+    cache_read: str,
+    context: int,
+    max_out: int,
+    reasoning: str,
 ) -> None:
     m = models[mid]
     assert m.get("byok_required") is None
-    assert (m["pricing"]["prompt"], m["pricing"]["completion"], m["pricing"]["input_cache_read"]) == (prompt, completion, cache_read)
+    assert (m["pricing"]["prompt"], m["pricing"]["completion"], m["pricing"]["input_cache_read"]) == (
+        prompt,
+        completion,
+        cache_read,
+    )
     assert m["context_length"] == context and m["reasoning"] == reasoning
     assert {e["provider"] for e in m["endpoints"]} >= {"openai"}
     assert all(e["max_completion_tokens"] == max_out for e in m["endpoints"])
@@ -196,7 +208,11 @@ def test_gpt4o_mini_is_moderated_on_openai(models: dict[str, dict[str, Any]]) ->
     ],
 )
 def test_family_conventions(
-    models: dict[str, dict[str, Any]], mid: str, tokenizer: str, finish: str, providers: set[str] | None,
+    models: dict[str, dict[str, Any]],
+    mid: str,
+    tokenizer: str,
+    finish: str,
+    providers: set[str] | None,
     reasoning: str | None,
 ) -> None:
     m = models[mid]
@@ -226,7 +242,9 @@ def test_every_endpoint_is_consistent(world: dict[str, Any], models: dict[str, d
                 problems.append(f"{where}: tag does not start with the provider slug")
             context = e.get("context_length", m.get("context_length"))
             if e.get("max_completion_tokens") is not None and e["max_completion_tokens"] > context:
-                problems.append(f"{where}: max_completion_tokens {e['max_completion_tokens']} > context_length {context}")
+                problems.append(
+                    f"{where}: max_completion_tokens {e['max_completion_tokens']} > context_length {context}"
+                )
             if not set(e.get("supported_parameters", [])) <= model_params:
                 problems.append(f"{where}: parameters missing from the model's list")
             if closed and e.get("quantization") is not None:

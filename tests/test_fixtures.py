@@ -21,11 +21,19 @@ def write(tmp_path, name, text):
     ("text", "pointer", "fragment"),
     [
         ("models:\n  - id: a/b\n    context_length: -5\n", "/models/0/context_length", "less than the minimum"),
-        ("models:\n  - {id: a/b, context_length: 10, pricing: {prompt: 0.1}}\n", "/models/0/pricing/prompt", "is not of type 'string'"),
+        (
+            "models:\n  - {id: a/b, context_length: 10, pricing: {prompt: 0.1}}\n",
+            "/models/0/pricing/prompt",
+            "is not of type 'string'",
+        ),
         ("stubs:\n  - name: x\n    respond: {latency: {ttft_ms: -5}}\n", "/stubs/0/respond/latency/ttft_ms", "minimum"),
         ("bogus: 1\n", "/", "Additional properties"),
         ("keys: [{key: sk-or-v1-12345678, account: nope}]\n", "/keys/0/account", "unknown account"),
-        ("models:\n  - {id: a/b, context_length: 10, endpoints: [{provider: ghost}]}\n", "/models/0/endpoints/0/provider", "unknown provider"),
+        (
+            "models:\n  - {id: a/b, context_length: 10, endpoints: [{provider: ghost}]}\n",
+            "/models/0/endpoints/0/provider",
+            "unknown provider",
+        ),
         ("stubs:\n  - {name: s, match: {model: acme/none}}\n", "/stubs/0/match/model", "unknown model"),
         ("stubs:\n  - {name: s, respond: {fault: {kind: stall}}}\n", "/stubs/0/respond/fault", "needs ms"),
         ("models: [\n", "/", "not valid YAML"),
@@ -42,7 +50,11 @@ def test_errors_name_file_and_pointer(tmp_path, text, pointer, fragment):
 
 
 def test_merge_by_key(tmp_path):
-    path = write(tmp_path, "over.yaml", "models:\n  - id: openai/gpt-5-mini\n    endpoints:\n      - {provider: openai, reliability: {down: true}}\n")
+    path = write(
+        tmp_path,
+        "over.yaml",
+        "models:\n  - id: openai/gpt-5-mini\n    endpoints:\n      - {provider: openai, reliability: {down: true}}\n",
+    )
     world = load([*default_paths(), path])
     endpoints = {e.provider.slug: e for e in world.models["openai/gpt-5-mini"].endpoints}
     assert endpoints["openai"].reliability.down and not endpoints["azure"].reliability.down

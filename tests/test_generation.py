@@ -37,8 +37,11 @@ EMAIL = {
         "description": "Send an email message",
         "parameters": {
             "type": "object",
-            "properties": {"to": {"type": "string", "format": "email"}, "subject": {"type": "string"},
-                           "cc": {"type": "array", "items": {"type": "string"}, "minItems": 1}},
+            "properties": {
+                "to": {"type": "string", "format": "email"},
+                "subject": {"type": "string"},
+                "cc": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            },
             "required": ["to", "subject"],
         },
     },
@@ -73,37 +76,115 @@ def test_estimate_tokens(text: str, tokens: int) -> None:
 AUDIO = base64.b64encode(b"\0" * 30_000).decode()  # 40_000 base64 chars -> 30 KB -> 750 tokens
 PROMPTS: list[tuple[str, dict[str, Any], Prompt]] = [
     ("one message", with_messages({"role": "user", "content": "abcd"}), Prompt(3 + 4 + 1, 0, 0)),
-    ("two messages", with_messages({"role": "system", "content": "x" * 8}, {"role": "user", "content": "y" * 5}),
-     Prompt(3 + 8 + 2 + 2, 0, 0)),
-    ("text parts", with_messages({"role": "user", "content": [{"type": "text", "text": "abcd"},
-                                                              {"type": "text", "text": "efgh"}]}), Prompt(9, 0, 0)),
-    ("image low", with_messages({"role": "user", "content": [
-        {"type": "image_url", "image_url": {"url": "https://example.invalid/cat.png", "detail": "low"}}]}),
-     Prompt(7 + 85, 1, 0)),
-    ("image high", with_messages({"role": "user", "content": [
-        {"type": "image_url", "image_url": {"url": "https://example.invalid/cat.png", "detail": "high"}}]}),
-     Prompt(7 + 765, 1, 0)),
-    ("image auto", with_messages({"role": "user", "content": [
-        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}), Prompt(7 + 765, 1, 0)),
-    ("audio", with_messages({"role": "user", "content": [
-        {"type": "input_audio", "input_audio": {"data": AUDIO, "format": "wav"}}]}), Prompt(7 + 750, 1, 1)),
-    ("tiny audio", with_messages({"role": "user", "content": [
-        {"type": "input_audio", "input_audio": {"data": "AAAA", "format": "mp3"}}]}), Prompt(7 + 1, 1, 1)),
-    ("file", with_messages({"role": "user", "content": [
-        {"type": "file", "file": {"filename": "report.pdf", "file_data": "https://example.invalid/r.pdf"}}]}),
-     Prompt(7 + 250 + 3, 1, 0)),
-    ("video", with_messages({"role": "user", "content": [
-        {"type": "video_url", "video_url": {"url": "https://example.invalid/v.mp4"}}]}), Prompt(7 + 1000, 1, 0)),
-    ("mixed", with_messages({"role": "user", "content": [
-        {"type": "text", "text": "what is this"},
-        {"type": "image_url", "image_url": {"url": "https://example.invalid/a.png", "detail": "low"}},
-        {"type": "input_audio", "input_audio": {"data": AUDIO, "format": "wav"}}]}), Prompt(7 + 3 + 85 + 750, 2, 1)),
-    ("tool round trip", with_messages(
-        {"role": "user", "content": "abcd"},
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "call_1", "type": "function",
-             "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'}}]},
-        {"role": "tool", "tool_call_id": "call_1", "content": "sunny"}), Prompt(3 + 12 + 1 + 3 + 4 + 2, 0, 0)),
+    (
+        "two messages",
+        with_messages({"role": "system", "content": "x" * 8}, {"role": "user", "content": "y" * 5}),
+        Prompt(3 + 8 + 2 + 2, 0, 0),
+    ),
+    (
+        "text parts",
+        with_messages(
+            {"role": "user", "content": [{"type": "text", "text": "abcd"}, {"type": "text", "text": "efgh"}]}
+        ),
+        Prompt(9, 0, 0),
+    ),
+    (
+        "image low",
+        with_messages(
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": "https://example.invalid/cat.png", "detail": "low"}}
+                ],
+            }
+        ),
+        Prompt(7 + 85, 1, 0),
+    ),
+    (
+        "image high",
+        with_messages(
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": "https://example.invalid/cat.png", "detail": "high"}}
+                ],
+            }
+        ),
+        Prompt(7 + 765, 1, 0),
+    ),
+    (
+        "image auto",
+        with_messages(
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}
+        ),
+        Prompt(7 + 765, 1, 0),
+    ),
+    (
+        "audio",
+        with_messages(
+            {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": AUDIO, "format": "wav"}}]}
+        ),
+        Prompt(7 + 750, 1, 1),
+    ),
+    (
+        "tiny audio",
+        with_messages(
+            {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "AAAA", "format": "mp3"}}]}
+        ),
+        Prompt(7 + 1, 1, 1),
+    ),
+    (
+        "file",
+        with_messages(
+            {
+                "role": "user",
+                "content": [
+                    {"type": "file", "file": {"filename": "report.pdf", "file_data": "https://example.invalid/r.pdf"}}
+                ],
+            }
+        ),
+        Prompt(7 + 250 + 3, 1, 0),
+    ),
+    (
+        "video",
+        with_messages(
+            {"role": "user", "content": [{"type": "video_url", "video_url": {"url": "https://example.invalid/v.mp4"}}]}
+        ),
+        Prompt(7 + 1000, 1, 0),
+    ),
+    (
+        "mixed",
+        with_messages(
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "what is this"},
+                    {"type": "image_url", "image_url": {"url": "https://example.invalid/a.png", "detail": "low"}},
+                    {"type": "input_audio", "input_audio": {"data": AUDIO, "format": "wav"}},
+                ],
+            }
+        ),
+        Prompt(7 + 3 + 85 + 750, 2, 1),
+    ),
+    (
+        "tool round trip",
+        with_messages(
+            {"role": "user", "content": "abcd"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "call_1",
+                        "type": "function",
+                        "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": "sunny"},
+        ),
+        Prompt(3 + 12 + 1 + 3 + 4 + 2, 0, 0),
+    ),
     ("legacy string", {"model": "m", "prompt": "abcdefgh"}, Prompt(2, 0, 0)),
     ("legacy strings", {"model": "m", "prompt": ["abcd", "abcdefgh"]}, Prompt(3, 0, 0)),
     ("legacy token ids", {"model": "m", "prompt": [101, 2023, 2003, 102]}, Prompt(4, 0, 0)),
@@ -145,11 +226,18 @@ def test_different_seed_different_output() -> None:
     assert len({only(generate(BODY, seed)).content for seed in range(20)}) == 20
 
 
-@pytest.mark.parametrize("extra", [
-    {"stream": True}, {"stream": True, "stream_options": {"include_usage": True}}, {"usage": {"include": True}},
-    {"provider": {"order": ["openai"], "allow_fallbacks": False}}, {"models": ["a/b", "c/d"], "route": "fallback"},
-    {"transforms": ["middle-out"]}, {"plugins": [{"id": "web"}]},
-])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"stream": True},
+        {"stream": True, "stream_options": {"include_usage": True}},
+        {"usage": {"include": True}},
+        {"provider": {"order": ["openai"], "allow_fallbacks": False}},
+        {"models": ["a/b", "c/d"], "route": "fallback"},
+        {"transforms": ["middle-out"]},
+        {"plugins": [{"id": "web"}]},
+    ],
+)
 def test_routing_and_streaming_do_not_change_output(extra: dict[str, Any]) -> None:
     for seed in range(3):
         assert generate(body(**extra), seed) == generate(BODY, seed)
@@ -174,15 +262,18 @@ def test_natural_answer_shape() -> None:
     assert any("France" in (only(generate(BODY, s)).content or "") for s in range(20))  # echoes the topic
 
 
-@pytest.mark.parametrize(("limits", "spec", "expected"), [
-    ({"max_tokens": 5}, Spec(), 5),
-    ({"max_completion_tokens": 7}, Spec(), 7),
-    ({"max_tokens": 9, "max_completion_tokens": 4}, Spec(), 4),
-    ({"max_tokens": 3, "max_completion_tokens": None}, Spec(), 3),
-    ({}, Spec(max_output_tokens=6), 6),
-    ({"max_tokens": 8}, Spec(max_output_tokens=100), 8),
-    ({"max_tokens": 1}, Spec(), 1),
-])
+@pytest.mark.parametrize(
+    ("limits", "spec", "expected"),
+    [
+        ({"max_tokens": 5}, Spec(), 5),
+        ({"max_completion_tokens": 7}, Spec(), 7),
+        ({"max_tokens": 9, "max_completion_tokens": 4}, Spec(), 4),
+        ({"max_tokens": 3, "max_completion_tokens": None}, Spec(), 3),
+        ({}, Spec(max_output_tokens=6), 6),
+        ({"max_tokens": 8}, Spec(max_output_tokens=100), 8),
+        ({"max_tokens": 1}, Spec(), 1),
+    ],
+)
 def test_max_tokens_truncates(limits: dict[str, Any], spec: Spec, expected: int) -> None:
     for seed in range(10):
         full = only(generate(body(**limits), seed, Spec()))
@@ -226,9 +317,15 @@ def test_n_choices_are_distinct(n: int) -> None:
     assert len({c.content for c in choices}) == n
 
 
-@pytest.mark.parametrize(("prefill", "lead"), [
-    ("The capital of France is", " "), ("Sure. ", ""), ("Here is my answer:", " "), ("Well,\n", ""),
-])
+@pytest.mark.parametrize(
+    ("prefill", "lead"),
+    [
+        ("The capital of France is", " "),
+        ("Sure. ", ""),
+        ("Here is my answer:", " "),
+        ("Well,\n", ""),
+    ],
+)
 def test_prefill_is_continued(prefill: str, lead: str) -> None:
     request_body = body(messages=[*BODY["messages"], {"role": "assistant", "content": prefill}])
     for seed in range(10):
@@ -263,12 +360,19 @@ def test_named_tool_choice() -> None:
 
 
 def test_required_tool_choice_even_after_tool_result() -> None:
-    messages = [*BODY["messages"],
-                {"role": "assistant", "content": None, "tool_calls": [
-                    {"id": "call_x", "type": "function", "function": {"name": "ping", "arguments": "{}"}}]},
-                {"role": "tool", "tool_call_id": "call_x", "content": "pong"}]
-    for request_body in (body(tools=TOOLS, tool_choice="required"), body(messages=messages, tools=TOOLS,
-                                                                         tool_choice="required")):
+    messages = [
+        *BODY["messages"],
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "call_x", "type": "function", "function": {"name": "ping", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "call_x", "content": "pong"},
+    ]
+    for request_body in (
+        body(tools=TOOLS, tool_choice="required"),
+        body(messages=messages, tools=TOOLS, tool_choice="required"),
+    ):
         for seed in range(20):
             c = only(generate(request_body, seed))
             assert c.finish_reason == "tool_calls" and c.content is None and 1 <= len(c.tool_calls) <= 2
@@ -291,19 +395,30 @@ def test_auto_usually_calls_a_tool(tool_choice: str | None) -> None:
 
 
 def test_auto_answers_in_text_after_tool_result() -> None:
-    messages = [{"role": "user", "content": "Weather in Paris?"},
-                {"role": "assistant", "content": None, "tool_calls": [
-                    {"id": "call_x", "type": "function", "function": {"name": "get_weather",
-                                                                       "arguments": '{"city": "Paris"}'}}]},
-                {"role": "tool", "tool_call_id": "call_x", "content": '{"temp": 21}'}]
+    messages = [
+        {"role": "user", "content": "Weather in Paris?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_x",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_x", "content": '{"temp": 21}'},
+    ]
     for seed in range(20):
         c = only(generate(with_messages(*messages, tools=TOOLS), seed))
         assert c.tool_calls == () and c.content and c.finish_reason == "stop"
 
 
 def test_relevant_tool_preferred() -> None:
-    request_body = with_messages({"role": "user", "content": "What's the weather like in Paris today?"},
-                                 tools=TOOLS, tool_choice="required")
+    request_body = with_messages(
+        {"role": "user", "content": "What's the weather like in Paris today?"}, tools=TOOLS, tool_choice="required"
+    )
     names = [call.name for seed in range(30) for call in only(generate(request_body, seed)).tool_calls]
     assert names.count("get_weather") == len(names)
 
@@ -317,8 +432,11 @@ def test_parallel_tool_calls() -> None:
 
 
 def test_tool_arguments_over_budget_are_cut() -> None:
-    c = only(generate(body(tools=TOOLS, tool_choice={"type": "function", "function": {"name": "send_email"}},
-                           max_tokens=3), 1))
+    c = only(
+        generate(
+            body(tools=TOOLS, tool_choice={"type": "function", "function": {"name": "send_email"}}, max_tokens=3), 1
+        )
+    )
     assert c.finish_reason == "length" and c.completion_tokens == 3
 
 
@@ -342,8 +460,14 @@ RESPONSE_SCHEMA = {
     },
     "required": ["city", "population", "landmarks", "facts"],
     "additionalProperties": False,
-    "$defs": {"fact": {"type": "object", "properties": {"text": {"type": "string"}, "year": {"type": "integer"}},
-                       "required": ["text", "year"], "additionalProperties": False}},
+    "$defs": {
+        "fact": {
+            "type": "object",
+            "properties": {"text": {"type": "string"}, "year": {"type": "integer"}},
+            "required": ["text", "year"],
+            "additionalProperties": False,
+        }
+    },
 }
 
 
@@ -383,12 +507,19 @@ def test_no_reasoning_model() -> None:
 
 def test_effort_scales_reasoning() -> None:
     def mean(effort: str) -> float:
-        return sum(only(generate(body(reasoning={"effort": effort}), s, Spec(reasoning="hidden"))).reasoning_tokens
-                   for s in range(40)) / 40
+        return (
+            sum(
+                only(generate(body(reasoning={"effort": effort}), s, Spec(reasoning="hidden"))).reasoning_tokens
+                for s in range(40)
+            )
+            / 40
+        )
 
     assert mean("minimal") < mean("low") < mean("medium") < mean("high")
-    top_level = [only(generate(body(reasoning_effort="minimal"), s, Spec(reasoning="hidden"))).reasoning_tokens
-                 for s in range(20)]
+    top_level = [
+        only(generate(body(reasoning_effort="minimal"), s, Spec(reasoning="hidden"))).reasoning_tokens
+        for s in range(20)
+    ]
     assert max(top_level) <= 64
 
 
@@ -472,7 +603,7 @@ def test_pieces_examples() -> None:
 
 def test_pieces_join_invariant() -> None:
     rnd = random.Random(0)
-    alphabet = "ab cdé\n\t{}\",:😀xyz  "
+    alphabet = 'ab cdé\n\t{}",:😀xyz  '
     for _ in range(2000):
         text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 80)))
         limit = rnd.choice([None, 1, 2, 3, 7, 50])

@@ -56,7 +56,9 @@ def test_installed_wheel_serves_from_any_directory(wheel, tmp_path):
                 r = httpx.get(f"http://127.0.0.1:{port}/api/v1/models", timeout=2)
                 break
             except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read().decode() if proc.stdout else ""
+                assert proc.poll() is None and time.monotonic() < deadline, (
+                    proc.stdout.read().decode() if proc.stdout else ""
+                )
                 time.sleep(0.1)
         assert r.status_code == 200 and any(m["id"] == "openai/gpt-5" for m in r.json()["data"])
         where = subprocess.run([sys.executable, "-c", "import mockrouter.resources as r; print(r.data_dir('schemas'))"],

@@ -7,9 +7,10 @@ from collections import Counter
 import pytest
 
 from mockrouter.errors import MockRouterError
-from mockrouter.fixtures import ByokKey, world_from
+from mockrouter.fixtures import world_from
 from mockrouter.planner import plan
 from mockrouter.state import Snapshot
+from mockrouter.world import ByokKey
 
 PROVIDERS = [
     {"slug": s, "name": n, "data_policy": dp}
@@ -64,20 +65,47 @@ def tags(body, snap=SNAP, seed=0):
         ({"model": "meta/llama", "provider": {"sort": "throughput"}}, ["fast/turbo", "cheap", "mid", "pricey"]),
         ({"model": "meta/llama:nitro"}, ["fast/turbo", "cheap", "mid", "pricey"]),
         ({"model": "meta/llama", "provider": {"sort": "latency"}}, ["mid", "cheap", "fast/turbo", "pricey"]),
-        ({"model": "meta/llama", "provider": {"sort": {"by": "price", "partition": "none"}}}, ["cheap", "mid", "pricey", "fast/turbo"]),
+        (
+            {"model": "meta/llama", "provider": {"sort": {"by": "price", "partition": "none"}}},
+            ["cheap", "mid", "pricey", "fast/turbo"],
+        ),
         ({"model": "meta/llama", "provider": {"order": ["pricey", "mid"]}}, ["pricey", "mid", "cheap", "fast/turbo"]),
-        ({"model": "meta/llama", "provider": {"order": ["Pricey", "MID"], "allow_fallbacks": False}}, ["pricey", "mid"]),
+        (
+            {"model": "meta/llama", "provider": {"order": ["Pricey", "MID"], "allow_fallbacks": False}},
+            ["pricey", "mid"],
+        ),
         ({"model": "meta/llama", "provider": {"order": ["fast"]}}, ["fast/turbo", "cheap", "mid", "pricey"]),
         ({"model": "meta/llama", "provider": {"only": ["mid", "fast"], "sort": "price"}}, ["mid", "fast/turbo"]),
         ({"model": "meta/llama", "provider": {"ignore": ["cheap"], "sort": "price"}}, ["mid", "pricey", "fast/turbo"]),
         ({"model": "meta/llama", "provider": {"quantizations": ["fp8"], "sort": "price"}}, ["cheap", "fast/turbo"]),
-        ({"model": "meta/llama", "provider": {"data_collection": "deny", "sort": "price"}}, ["mid", "pricey", "fast/turbo"]),
+        (
+            {"model": "meta/llama", "provider": {"data_collection": "deny", "sort": "price"}},
+            ["mid", "pricey", "fast/turbo"],
+        ),
         ({"model": "meta/llama", "provider": {"zdr": True}}, ["pricey"]),
         ({"model": "meta/llama", "provider": {"max_price": {"prompt": 2.5}, "sort": "price"}}, ["cheap", "mid"]),
-        ({"model": "meta/llama", "provider": {"require_parameters": True, "sort": "price"}, "tools": None, "temperature": 0.5}, ["cheap", "mid", "pricey", "fast/turbo"]),
-        ({"model": "meta/llama", "tools": [{"type": "function", "function": {"name": "f"}}], "provider": {"sort": "price"}}, ["mid", "pricey", "fast/turbo"]),
+        (
+            {
+                "model": "meta/llama",
+                "provider": {"require_parameters": True, "sort": "price"},
+                "tools": None,
+                "temperature": 0.5,
+            },
+            ["cheap", "mid", "pricey", "fast/turbo"],
+        ),
+        (
+            {
+                "model": "meta/llama",
+                "tools": [{"type": "function", "function": {"name": "f"}}],
+                "provider": {"sort": "price"},
+            },
+            ["mid", "pricey", "fast/turbo"],
+        ),
         ({"model": "meta/llama", "provider": {"sort": "price", "allow_fallbacks": False}}, ["cheap"]),
-        ({"model": "tiny/notools", "models": ["meta/llama"], "provider": {"sort": "price"}}, ["mid", "cheap", "mid", "pricey", "fast/turbo"]),
+        (
+            {"model": "tiny/notools", "models": ["meta/llama"], "provider": {"sort": "price"}},
+            ["mid", "cheap", "mid", "pricey", "fast/turbo"],
+        ),
         ({"models": ["openai/gpt-5-mini", "meta/llama"], "provider": {"only": ["azure", "mid"]}}, ["azure", "mid"]),
     ],
 )
@@ -89,12 +117,24 @@ def test_plan_table(body, expected):
     ("body", "status", "message"),
     [
         ({"model": "acme/nothing"}, 400, "acme/nothing is not a valid model ID"),
-        ({"model": "tiny/notools", "tools": [{"type": "function", "function": {"name": "f"}}]}, 404, "No endpoints found that support tool use"),
-        ({"model": "meta/llama", "provider": {"only": ["openai"]}}, 404, "No allowed providers are available for the selected model."),
+        (
+            {"model": "tiny/notools", "tools": [{"type": "function", "function": {"name": "f"}}]},
+            404,
+            "No endpoints found that support tool use",
+        ),
+        (
+            {"model": "meta/llama", "provider": {"only": ["openai"]}},
+            404,
+            "No allowed providers are available for the selected model.",
+        ),
         ({"model": "openai/gpt-5"}, 403, "OpenAI is requiring a key"),
         ({"model": "meta/llama", "provider": {"max_price": {"prompt": 0.1}}}, 404, "max_price"),
         ({"model": "meta/llama", "provider": {"quantizations": ["int4"]}}, 404, "No endpoints found for meta/llama."),
-        ({"model": "tiny/notools", "messages": [{"role": "user", "content": "word " * 500}]}, 400, "maximum context length is 100 tokens"),
+        (
+            {"model": "tiny/notools", "messages": [{"role": "user", "content": "word " * 500}]},
+            400,
+            "maximum context length is 100 tokens",
+        ),
         ({"model": "tiny/notools", "provider": {"require_parameters": True}, "seed": 3}, 404, "requested parameters"),
         ({"model": "meta/llama", "provider": {"zdr": True, "ignore": ["pricey"]}}, 404, "data policy"),
     ],
@@ -108,7 +148,10 @@ def test_plan_errors(body, status, message):
 def test_no_allowed_providers_metadata():
     with pytest.raises(MockRouterError) as info:
         tags({"model": "meta/llama", "provider": {"only": ["openai"]}})
-    assert info.value.metadata == {"available_providers": ["cheap", "fast/turbo", "mid", "pricey"], "requested_providers": ["openai"]}
+    assert info.value.metadata == {
+        "available_providers": ["cheap", "fast/turbo", "mid", "pricey"],
+        "requested_providers": ["openai"],
+    }
 
 
 def test_byok_endpoints_first_and_required_model_needs_key():
@@ -118,7 +161,10 @@ def test_byok_endpoints_first_and_required_model_needs_key():
     assert attempts[0] == ("openai/gpt-5-mini", "openai", True)  # BYOK first regardless of order
     assert attempts[1:] == ["azure", "openai"]
     always = Snapshot(byok={"openai": ByokKey(always_use=True)}, elapsed_s=0.0, down=frozenset())
-    assert tags({"model": "openai/gpt-5-mini", "provider": {"sort": "price"}}, always) == [("openai/gpt-5-mini", "openai", True), "azure"]
+    assert tags({"model": "openai/gpt-5-mini", "provider": {"sort": "price"}}, always) == [
+        ("openai/gpt-5-mini", "openai", True),
+        "azure",
+    ]
 
 
 def test_load_balancing_is_inverse_square_of_price_and_seeded():

@@ -19,7 +19,10 @@ def test_record_then_replay(tmp_path):
     body = {"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "Record me"}]}
     with MockRouterServer(Settings(time_scale=0, seed=3)) as upstream:
         recorder = Recorder(upstream.base_url, out)
-        with MockRouterServer(Settings(time_scale=0), app=recorder) as proxy, httpx.Client(base_url=proxy.base_url, headers=AUTH) as c:
+        with (
+            MockRouterServer(Settings(time_scale=0), app=recorder) as proxy,
+            httpx.Client(base_url=proxy.base_url, headers=AUTH) as c,
+        ):
             plain = c.post("/chat/completions", json=body)
             streamed = c.post("/chat/completions", json={**body, "stream": True})
             denied = c.post("/chat/completions", json={**body, "model": "openai/gpt-5"})
@@ -33,7 +36,12 @@ def test_record_then_replay(tmp_path):
     assert recorded[1]["response"]["events"][-1]["data"] == "[DONE]"
 
     world = load([*default_paths(), out])
-    with MockRouterServer(Settings(time_scale=0, seed=99), mock=Mock(Settings(time_scale=0, seed=99), world=world)) as replay, httpx.Client(base_url=replay.base_url, headers=AUTH) as c:
+    with (
+        MockRouterServer(
+            Settings(time_scale=0, seed=99), mock=Mock(Settings(time_scale=0, seed=99), world=world)
+        ) as replay,
+        httpx.Client(base_url=replay.base_url, headers=AUTH) as c,
+    ):
         again = c.post("/chat/completions", json=body)
         assert again.json() == plain.json()  # byte-compatible: same id, same content as recorded
         again_stream = c.post("/chat/completions", json={**body, "stream": True})

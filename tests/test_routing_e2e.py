@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from mockrouter import Mock, Settings
-from mockrouter.fixtures import ByokKey, default_paths, world_from
+from mockrouter.fixtures import default_paths, world_from
+from mockrouter.world import ByokKey
 from tests.conftest import AUTH, KEY, chat, make_client
 from tests.contract_check import sse_events
 
@@ -135,7 +136,11 @@ def test_any_status_fault_has_the_real_body(client, status):
 
 
 def test_provider_error_fault_fails_over(client, mock):
-    r = chat(client, model="meta-llama/llama-3.3-70b-instruct", headers={"X-Mockrouter-Fault": "kind=provider_error; status=502"})
+    r = chat(
+        client,
+        model="meta-llama/llama-3.3-70b-instruct",
+        headers={"X-Mockrouter-Fault": "kind=provider_error; status=502"},
+    )
     assert r.status_code == 200
     assert [a["status"] for a in mock.journal.last.attempts] == [502, 200]
     r = chat(client, model="openai/gpt-5-mini", provider={"order": ["openai"], "allow_fallbacks": False},
@@ -162,7 +167,12 @@ def test_mid_stream_error_event(client, mock):
 
 
 def test_admin_faults_and_stub_scenario_state(client, mock):
-    assert client.post("/__mockrouter/faults", json={"kind": "error", "status": 503, "times": 1, "retry_after": 1}).status_code == 201
+    assert (
+        client.post(
+            "/__mockrouter/faults", json={"kind": "error", "status": 503, "times": 1, "retry_after": 1}
+        ).status_code
+        == 201
+    )
     assert chat(client).status_code == 503 and chat(client).status_code == 200
     stubs = [
         {"name": "fail", "match": {"message": "flaky"}, "scenario": {"name": "f", "requires": "started", "sets": "once"},

@@ -50,8 +50,11 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "user": {
                 "type": "object",
-                "properties": {"name": {"type": "string"}, "email": {"type": "string", "format": "email"},
-                               "age": {"type": "integer", "minimum": 0, "maximum": 130}},
+                "properties": {
+                    "name": {"type": "string"},
+                    "email": {"type": "string", "format": "email"},
+                    "age": {"type": "integer", "minimum": 0, "maximum": 130},
+                },
                 "required": ["name", "email", "age"],
                 "additionalProperties": False,
             },
@@ -63,9 +66,16 @@ SCHEMAS: dict[str, Any] = {
     "enum-mixed": {"enum": ["a", 1, None, True]},
     "const": {"const": {"x": [1, 2]}},
     "refs-definitions": {
-        "definitions": {"pt": {"type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "number"}},
-                               "required": ["x", "y"]}},
-        "type": "array", "items": {"$ref": "#/definitions/pt"}, "minItems": 5,
+        "definitions": {
+            "pt": {
+                "type": "object",
+                "properties": {"x": {"type": "number"}, "y": {"type": "number"}},
+                "required": ["x", "y"],
+            }
+        },
+        "type": "array",
+        "items": {"$ref": "#/definitions/pt"},
+        "minItems": 5,
     },
     "recursive-tree": TREE,
     "anyOf": {"anyOf": [{"type": "string", "maxLength": 5}, {"type": "integer", "minimum": 10}]},
@@ -73,16 +83,29 @@ SCHEMAS: dict[str, Any] = {
     "oneOf-objects": {
         "type": "object",
         "oneOf": [
-            {"properties": {"kind": {"const": "circle"}, "r": {"type": "number", "exclusiveMinimum": 0}},
-             "required": ["kind", "r"]},
-            {"properties": {"kind": {"const": "square"}, "side": {"type": "number", "minimum": 1}},
-             "required": ["kind", "side"]},
+            {
+                "properties": {"kind": {"const": "circle"}, "r": {"type": "number", "exclusiveMinimum": 0}},
+                "required": ["kind", "r"],
+            },
+            {
+                "properties": {"kind": {"const": "square"}, "side": {"type": "number", "minimum": 1}},
+                "required": ["kind", "side"],
+            },
         ],
     },
-    "allOf": {"allOf": [{"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]},
-                        {"properties": {"b": {"type": "string", "minLength": 3}}, "required": ["b"]}]},
-    "array-min-max": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 3}, "minItems": 4,
-                      "maxItems": 4, "uniqueItems": True},
+    "allOf": {
+        "allOf": [
+            {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]},
+            {"properties": {"b": {"type": "string", "minLength": 3}}, "required": ["b"]},
+        ]
+    },
+    "array-min-max": {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 0, "maximum": 3},
+        "minItems": 4,
+        "maxItems": 4,
+        "uniqueItems": True,
+    },
     "prefixItems": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}], "items": False},
     "number-bounds": {"type": "number", "exclusiveMinimum": 0.5, "exclusiveMaximum": 0.6},
     "int-multiple": {"type": "integer", "minimum": 7, "maximum": 100, "multipleOf": 5},
@@ -94,8 +117,9 @@ SCHEMAS: dict[str, Any] = {
     "pattern-examples": {"type": "string", "pattern": "^(?=.*secret).{6,}$", "examples": ["my-secret"]},
     "formats": {
         "type": "object",
-        "properties": {f: {"type": "string", "format": f} for f in
-                       ("date-time", "date", "time", "email", "uri", "uuid", "ipv4")},
+        "properties": {
+            f: {"type": "string", "format": f} for f in ("date-time", "date", "time", "email", "uri", "uuid", "ipv4")
+        },
         "required": ["date-time", "date", "time", "email", "uri", "uuid", "ipv4"],
     },
     "nullable": {"type": "string", "nullable": True},
@@ -107,9 +131,15 @@ SCHEMAS: dict[str, Any] = {
     "openai-strict": {
         "type": "object",
         "properties": {
-            "steps": {"type": "array", "items": {"type": "object", "properties": {
-                "explanation": {"type": "string"}, "output": {"type": "string"}},
-                "required": ["explanation", "output"], "additionalProperties": False}},
+            "steps": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"explanation": {"type": "string"}, "output": {"type": "string"}},
+                    "required": ["explanation", "output"],
+                    "additionalProperties": False,
+                },
+            },
             "final_answer": {"type": "string"},
         },
         "required": ["steps", "final_answer"],
@@ -140,14 +170,20 @@ def test_varies_with_seed() -> None:
 
 
 def test_words_callback_is_used() -> None:
-    value = instance({"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]},
-                     random.Random(1), lambda n: " ".join(["zebra"] * n))
+    value = instance(
+        {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]},
+        random.Random(1),
+        lambda n: " ".join(["zebra"] * n),
+    )
     assert "zebra" in value["q"].lower()
 
 
 def test_key_hints_are_plausible() -> None:
-    schema = {"type": "object", "properties": {"email": {"type": "string"}, "website": {"type": "string"}},
-              "required": ["email", "website"]}
+    schema = {
+        "type": "object",
+        "properties": {"email": {"type": "string"}, "website": {"type": "string"}},
+        "required": ["email", "website"],
+    }
     value = instance(schema, random.Random(3))
     assert "@" in value["email"] and value["website"].startswith("https://")
 
@@ -164,17 +200,38 @@ def test_arrays_stay_short() -> None:
 
 
 ODD: list[Any] = [
-    None, False, 42, "string", [], [{"type": "string"}], {"type": "nonsense"}, {"type": []}, {"$ref": "#/nope"},
-    {"$ref": "http://example.com/remote.json"}, {"$ref": "#"}, {"$ref": 5}, {"minimum": "ten"},
-    {"type": "integer", "minimum": 10, "maximum": 1}, {"type": "string", "minLength": 10, "maxLength": 2},
-    {"type": "string", "pattern": "(unclosed"}, {"type": "string", "pattern": "\\1(a)"},
-    {"type": "number", "multipleOf": 0}, {"type": "number", "multipleOf": -3}, {"enum": []},
-    {"allOf": [{"type": "string"}, {"type": "integer"}]}, {"anyOf": []}, {"oneOf": [False, False]},
-    {"properties": None, "required": "x"}, {"type": "array", "items": {"$ref": "#"}, "minItems": 2},
+    None,
+    False,
+    42,
+    "string",
+    [],
+    [{"type": "string"}],
+    {"type": "nonsense"},
+    {"type": []},
+    {"$ref": "#/nope"},
+    {"$ref": "http://example.com/remote.json"},
+    {"$ref": "#"},
+    {"$ref": 5},
+    {"minimum": "ten"},
+    {"type": "integer", "minimum": 10, "maximum": 1},
+    {"type": "string", "minLength": 10, "maxLength": 2},
+    {"type": "string", "pattern": "(unclosed"},
+    {"type": "string", "pattern": "\\1(a)"},
+    {"type": "number", "multipleOf": 0},
+    {"type": "number", "multipleOf": -3},
+    {"enum": []},
+    {"allOf": [{"type": "string"}, {"type": "integer"}]},
+    {"anyOf": []},
+    {"oneOf": [False, False]},
+    {"properties": None, "required": "x"},
+    {"type": "array", "items": {"$ref": "#"}, "minItems": 2},
     {"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"},
     {"type": "object", "required": ["a"], "properties": {"a": {"$ref": "#"}}},
-    {"type": "integer", "minimum": 1e308, "maximum": float("inf")}, {"type": "array", "minItems": 10**9, "maxItems": 3},
-    {"type": "string", "format": "made-up", "maxLength": 0}, {"not": {}}, {"type": "object", "maxProperties": -1},
+    {"type": "integer", "minimum": 1e308, "maximum": float("inf")},
+    {"type": "array", "minItems": 10**9, "maxItems": 3},
+    {"type": "string", "format": "made-up", "maxLength": 0},
+    {"not": {}},
+    {"type": "object", "maxProperties": -1},
 ]
 
 

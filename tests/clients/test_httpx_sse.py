@@ -14,7 +14,10 @@ from tests.contract_check import assert_valid
 
 def test_sse_events_validate(live):
     body = {"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "Hi"}], "stream": True}
-    with httpx.Client(base_url=live.base_url, headers=AUTH) as c, connect_sse(c, "POST", "/chat/completions", json=body) as source:
+    with (
+        httpx.Client(base_url=live.base_url, headers=AUTH) as c,
+        connect_sse(c, "POST", "/chat/completions", json=body) as source,
+    ):
         assert source.response.headers["content-type"].startswith("text/event-stream")
         datas = [e.data for e in source.iter_sse()]
     assert datas[-1] == "[DONE]"
@@ -24,13 +27,19 @@ def test_sse_events_validate(live):
 
 def test_stream_is_paced_and_keeps_alive(live):
     live.mock.time_scale = 1.0
-    stub = {"name": "slow", "respond": {"content": "one two three four five", "latency": {"ttft_ms": 1300, "tokens_per_second": 20}}}
+    stub = {
+        "name": "slow",
+        "respond": {"content": "one two three four five", "latency": {"ttft_ms": 1300, "tokens_per_second": 20}},
+    }
     with httpx.Client(base_url=live.url) as admin:
         assert admin.post("/__mockrouter/stubs", json=stub).status_code == 201
     body = {"model": "openai/gpt-5-chat", "messages": [{"role": "user", "content": "Hi"}], "stream": True}
     start = time.monotonic()
     seen: list[tuple[float, str]] = []
-    with httpx.Client(base_url=live.base_url, headers=AUTH, timeout=10) as c, c.stream("POST", "/chat/completions", json=body) as r:
+    with (
+        httpx.Client(base_url=live.base_url, headers=AUTH, timeout=10) as c,
+        c.stream("POST", "/chat/completions", json=body) as r,
+    ):
         for line in r.iter_lines():
             if line:
                 seen.append((time.monotonic() - start, line))
@@ -44,11 +53,19 @@ def test_stream_is_paced_and_keeps_alive(live):
 
 def test_client_disconnect_is_journaled_as_cancelled(live):
     live.mock.time_scale = 1.0
-    body = {"model": "openai/gpt-5-chat", "messages": [{"role": "user", "content": "Hi"}], "stream": True, "max_tokens": 200}
+    body = {
+        "model": "openai/gpt-5-chat",
+        "messages": [{"role": "user", "content": "Hi"}],
+        "stream": True,
+        "max_tokens": 200,
+    }
     stub = {"name": "slowish", "respond": {"latency": {"ttft_ms": 10, "tokens_per_second": 20}}}
     with httpx.Client(base_url=live.url) as admin:
         admin.post("/__mockrouter/stubs", json=stub)
-    with httpx.Client(base_url=live.base_url, headers=AUTH, timeout=10) as c, c.stream("POST", "/chat/completions", json=body) as r:
+    with (
+        httpx.Client(base_url=live.base_url, headers=AUTH, timeout=10) as c,
+        c.stream("POST", "/chat/completions", json=body) as r,
+    ):
         for line in r.iter_lines():
             if line.startswith("data:"):
                 break

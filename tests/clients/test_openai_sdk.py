@@ -13,7 +13,9 @@ from tests.contract_check import assert_valid, check_response
 
 
 def sdk(live, **kw) -> openai.OpenAI:
-    return openai.OpenAI(base_url=live.base_url, api_key=KEY, http_client=httpx.Client(event_hooks={"response": [check_response]}), **kw)
+    return openai.OpenAI(
+        base_url=live.base_url, api_key=KEY, http_client=httpx.Client(event_hooks={"response": [check_response]}), **kw
+    )
 
 
 def test_openrouter_published_example(live):
@@ -35,7 +37,9 @@ def test_openrouter_published_example(live):
 
 def test_streaming_sync(live):
     client = sdk(live)
-    stream = client.chat.completions.create(model="openai/gpt-5-mini", messages=[{"role": "user", "content": "Hi"}], stream=True)
+    stream = client.chat.completions.create(
+        model="openai/gpt-5-mini", messages=[{"role": "user", "content": "Hi"}], stream=True
+    )
     chunks = list(stream)
     for chunk in chunks:
         assert_valid("chat-completion-chunk.json", chunk.model_dump(exclude_unset=True))
@@ -50,8 +54,12 @@ def test_streaming_sync(live):
 def test_async_client_and_stream(live):
     async def go():
         client = openai.AsyncOpenAI(base_url=live.base_url, api_key=KEY)
-        done = await client.chat.completions.create(model="openai/gpt-5-nano", messages=[{"role": "user", "content": "Hi"}])
-        stream = await client.chat.completions.create(model="openai/gpt-5-nano", messages=[{"role": "user", "content": "Hi"}], stream=True)
+        done = await client.chat.completions.create(
+            model="openai/gpt-5-nano", messages=[{"role": "user", "content": "Hi"}]
+        )
+        stream = await client.chat.completions.create(
+            model="openai/gpt-5-nano", messages=[{"role": "user", "content": "Hi"}], stream=True
+        )
         parts = [c async for c in stream]
         await client.close()
         return done, parts
@@ -65,14 +73,21 @@ def test_tools_and_json_schema(live):
     client = sdk(live)
     tools = [{"type": "function", "function": {"name": "lookup", "parameters": {
         "type": "object", "properties": {"q": {"type": "string"}, "n": {"type": "integer", "minimum": 1}}, "required": ["q", "n"]}}}]  # fmt: skip
-    r = client.chat.completions.create(model="openai/gpt-5-mini", messages=[{"role": "user", "content": "find"}], tools=tools, tool_choice="required")
+    r = client.chat.completions.create(
+        model="openai/gpt-5-mini", messages=[{"role": "user", "content": "find"}], tools=tools, tool_choice="required"
+    )
     call = r.choices[0].message.tool_calls[0]
     assert call.function.name == "lookup" and r.choices[0].finish_reason == "tool_calls"
     import json
 
     args = json.loads(call.function.arguments)
     assert isinstance(args["q"], str) and args["n"] >= 1
-    schema = {"type": "object", "properties": {"city": {"type": "string"}, "temp": {"type": "number"}}, "required": ["city", "temp"], "additionalProperties": False}
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "temp": {"type": "number"}},
+        "required": ["city", "temp"],
+        "additionalProperties": False,
+    }
     r = client.chat.completions.create(model="openai/gpt-5-mini", messages=[{"role": "user", "content": "w"}],
                                        response_format={"type": "json_schema", "json_schema": {"name": "w", "schema": schema, "strict": True}})  # fmt: skip
     import jsonschema

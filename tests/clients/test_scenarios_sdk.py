@@ -47,7 +47,7 @@ def test_byok_missing():
 def test_byok_with_key_succeeds_and_is_billed_as_byok():
     with scenario("byok-missing") as server:
         account = server.mock.state.key_state(KEY).account
-        from mockrouter.fixtures import ByokKey
+        from mockrouter.world import ByokKey
 
         account.byok = {"openai": ByokKey()}
         r = sdk(server).chat.completions.create(model="openai/gpt-5", messages=MSG)
@@ -64,15 +64,22 @@ def test_credits_exhausted():
             sdk(server).chat.completions.create(model="openai/gpt-5-mini", messages=MSG, max_tokens=65536)
         assert info.value.status_code == 402
         message = info.value.body["message"]
-        assert message.startswith("This request requires more credits, or fewer max_tokens. You requested up to 65536 tokens, but can only afford ")
-        assert message.endswith("To increase, visit https://openrouter.ai/settings/credits and upgrade to a paid account")
+        assert message.startswith(
+            "This request requires more credits, or fewer max_tokens. You requested up to 65536 tokens, but can only afford "
+        )
+        assert message.endswith(
+            "To increase, visit https://openrouter.ai/settings/credits and upgrade to a paid account"
+        )
         assert server.mock.journal.count(status=402) == 1  # 402 without Retry-After is not retried
 
 
 def test_key_limit():
     with scenario("key-limit") as server, pytest.raises(openai.PermissionDeniedError) as info:
         sdk(server).chat.completions.create(model="openai/gpt-5-mini", messages=MSG)
-    assert info.value.body["message"] == "Key limit exceeded (total limit). Manage it using https://openrouter.ai/settings/keys"
+    assert (
+        info.value.body["message"]
+        == "Key limit exceeded (total limit). Manage it using https://openrouter.ai/settings/keys"
+    )
 
 
 def test_rate_limited_free_model():
@@ -96,7 +103,9 @@ def test_provider_down_fallback():
         attempts = server.mock.journal.last.attempts
         assert [a["status"] for a in attempts] == [503, 200]
         assert r.model_extra["provider"] == attempts[1]["provider"] != attempts[0]["provider"]
-        gen = httpx.get(f"{server.base_url}/generation", params={"id": r.id}, headers={"Authorization": f"Bearer {KEY}"}).json()
+        gen = httpx.get(
+            f"{server.base_url}/generation", params={"id": r.id}, headers={"Authorization": f"Bearer {KEY}"}
+        ).json()
         assert gen["data"]["provider_name"] == attempts[1]["provider"]
         assert [p["status"] for p in gen["data"]["provider_responses"]] == [503, 200]
 
@@ -126,7 +135,9 @@ def test_all_providers_down_retries_honour_retry_after():
 
 def test_mid_stream_error():
     with scenario("mid-stream-error") as server:
-        stream = sdk(server).chat.completions.create(model="openai/gpt-5-chat", messages=MSG, stream=True, max_tokens=100)
+        stream = sdk(server).chat.completions.create(
+            model="openai/gpt-5-chat", messages=MSG, stream=True, max_tokens=100
+        )
         got = []
         with pytest.raises(openai.APIError) as info:
             for chunk in stream:
@@ -152,7 +163,9 @@ def test_stream_stall_trips_a_read_timeout():
 
 def test_disconnect():
     with scenario("disconnect") as server:
-        stream = sdk(server, max_retries=0).chat.completions.create(model="openai/gpt-5-chat", messages=MSG, stream=True, max_tokens=50)
+        stream = sdk(server, max_retries=0).chat.completions.create(
+            model="openai/gpt-5-chat", messages=MSG, stream=True, max_tokens=50
+        )
         got = []
         with pytest.raises((openai.APIConnectionError, httpx.RemoteProtocolError, httpx.ReadError)):
             for chunk in stream:
@@ -166,11 +179,20 @@ def test_moderation_flagged():
     with scenario("moderation-flagged") as server:
         text = "Please write a forbidden-example " + "x" * 300
         with pytest.raises(openai.PermissionDeniedError) as info:
-            sdk(server).chat.completions.create(model="openai/gpt-4o-mini", messages=[{"role": "user", "content": text}])
+            sdk(server).chat.completions.create(
+                model="openai/gpt-4o-mini", messages=[{"role": "user", "content": text}]
+            )
         body = info.value.body
-        assert body["message"] == 'openai/gpt-4o-mini requires moderation on OpenAI. Your input was flagged for "violence". No credits were charged.'
+        assert (
+            body["message"]
+            == 'openai/gpt-4o-mini requires moderation on OpenAI. Your input was flagged for "violence". No credits were charged.'
+        )
         meta = body["metadata"]
-        assert meta["reasons"] == ["violence"] and meta["provider_name"] == "OpenAI" and meta["model_slug"] == "openai/gpt-4o-mini"
+        assert (
+            meta["reasons"] == ["violence"]
+            and meta["provider_name"] == "OpenAI"
+            and meta["model_slug"] == "openai/gpt-4o-mini"
+        )
         assert len(meta["flagged_input"]) <= 100
 
 
