@@ -18,7 +18,17 @@ from referencing import Registry, Resource
 
 from mockrouter.resources import data_dir
 
-__all__ = ["Violation", "components", "openapi", "openapi_bytes", "schema", "schema_names", "validate", "validator"]
+__all__ = [
+    "Violation",
+    "components",
+    "is_valid",
+    "openapi",
+    "openapi_bytes",
+    "schema",
+    "schema_names",
+    "validate",
+    "validator",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +64,27 @@ def _registry() -> Registry[Any]:
 @cache
 def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(_documents()[name], registry=_registry())
+
+
+_BASE = "https://mockrouter.local/schemas/"
+
+
+@cache
+def _fast(name: str) -> Any:
+    """A compiled Rust validator (jsonschema-rs) for the happy path; None when unavailable."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    registry = jsonschema_rs.Registry([(_BASE + n, doc) for n, doc in _documents().items()])
+    return jsonschema_rs.validator_for(_documents()[name], registry=registry, base_uri=_BASE + name)
+
+
+def is_valid(name: str, document: Any) -> bool:
+    fast = _fast(name)
+    if fast is not None:
+        return bool(fast.is_valid(document))
+    return not validate(name, document, limit=1)
 
 
 def _pointer(path: Any) -> str:

@@ -37,6 +37,7 @@ __all__ = ["Mock"]
 log = logging.getLogger("mockrouter")
 _ROUTING_KEYS = ("stream", "stream_options", "usage", "provider", "models", "route", "transforms", "plugins")
 _MAX_N = 128
+_GENERATED_CACHE = 2048
 _JSON_SEPARATORS = (",", ":")
 
 
@@ -90,6 +91,7 @@ class Mock:
         self.time_scale = self.settings.time_scale
         self.catalogue = Catalogue(self)
         self._occurrences: dict[str, int] = {}
+        self._generated: dict[tuple[int, str, generation.Spec], tuple[generation.Choice, ...]] = {}
 
     @property
     def profile(self) -> str:
@@ -223,6 +225,8 @@ class Mock:
 
     def validate(self, ctx: _Ctx, kind: str, body: dict[str, Any]) -> None:
         try:
+            if contract.is_valid(kind, body):
+                return
             violations = contract.validate(kind, body)
         except RecursionError:
             raise errors.bad_request("Invalid request: nested too deeply") from None
@@ -390,7 +394,7 @@ class Mock:
             content=stub.content if stub else None,
             tool_calls=stub.tool_calls if stub else None,
         )
-        choices = generation.generate(body, seed, spec)
+        choices = self._generate(body, seed, spec, fp)
         if stub is not None and stub.finish_reason:
             choices = tuple(replace(c, finish_reason=stub.finish_reason) for c in choices)
         usage = account(
@@ -459,6 +463,19 @@ class Mock:
             ),
         )
 
+    def _generate(
+        self, body: dict[str, Any], seed: int, spec: generation.Spec, fp: str
+    ) -> tuple[generation.Choice, ...]:
+        """``generation.generate`` is a pure function of (body, seed, spec): memoized, bounded."""
+        key = (seed, fp, spec)
+        cached = self._generated.get(key)
+        if cached is None:
+            cached = generation.generate(body, seed, spec)
+            self._generated[key] = cached
+            if len(self._generated) > _GENERATED_CACHE:
+                self._generated.pop(next(iter(self._generated)))
+        return cached
+
     def _finisher(self, entry: Entry, call: Call) -> Callable[[str, int, float | None], None]:
         def finish(outcome: str, sent: int, ttft_ms: float | None) -> None:
             entry.outcome = outcome
@@ -482,4 +499,4 @@ class Mock:
         self._occurrences[fp] = count + 1
         rnd = seeding.rng(seed, fp, f"id/{self.clock.pinned}/{count}")
         alnum = seeding._ALNUM
-        return f"gen-{self.clock.now()}-" + "".join(rnd.choice(alnum) for _ in range(20))
+        return f"gen-{self.clock.now()}-" + "".join(rnd.choices(alnum, k=20))

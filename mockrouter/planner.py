@@ -82,8 +82,8 @@ def resolve(model_id: str, world: World) -> tuple[Model, str | None]:
     return model, variant
 
 
-def _price(e: Endpoint) -> Decimal:
-    return e.price("prompt") + e.price("completion")
+def _price(e: Endpoint) -> float:
+    return e.unit_price
 
 
 def _stable(e: Endpoint, snap: Snapshot) -> bool:
@@ -230,7 +230,7 @@ def _order(
         picked: list[tuple[Endpoint, bool]] = []
         pool = list(stable)
         while pool:
-            weights = [1.0 / max(float(_price(e)) * 1e6, 1e-3) ** 2 for e, _ in pool]
+            weights = [1.0 / max(_price(e) * 1e6, 1e-3) ** 2 for e, _ in pool]
             choice = rnd.choices(range(len(pool)), weights=weights)[0]
             picked.append(pool.pop(choice))
         shared = picked + unstable

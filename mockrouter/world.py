@@ -99,6 +99,11 @@ class Endpoint:
     uptime_last_30m: float | None
     status: int
     moderation: Moderation | None
+    #: prompt + completion price per token, for ordering (computed once)
+    unit_price: float = field(init=False, default=0.0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unit_price", float(self.price("prompt") + self.price("completion")))
 
     @property
     def provider_name(self) -> str:
