@@ -121,6 +121,7 @@ def record(upstream: str, out: str, host: str, port: int) -> None:
 
     from mockrouter.recording import Recorder
 
+    logging.basicConfig(level="INFO", format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     click.echo(f"recording {upstream} -> {out}; point clients at http://{host}:{port}/api/v1", err=True)
     uvicorn.run(Recorder(upstream, out), host=host, port=port, log_level="info")
 

@@ -13,6 +13,7 @@ the recorded events at the recorded pace, scaled by ``time_scale``.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -26,6 +27,8 @@ from mockrouter.journal import redact
 from mockrouter.seeding import fingerprint
 
 __all__ = ["Recorder", "find_recording", "replay_reply"]
+
+log = logging.getLogger("mockrouter.record")
 
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host", "upgrade"}
 _KEEP_HEADERS = (
@@ -154,3 +157,6 @@ class Recorder:
         record["response"] = response
         self.recordings.append(record)
         self._save()
+        events = len(response.get("events", []))
+        log.info("recorded #%d %s %s -> %s%s into %s", len(self.recordings), scope["method"], path,
+                 response["status"], f" ({events} events)" if events else "", self.out)  # fmt: skip
