@@ -157,6 +157,6 @@ class Recorder:
         record["response"] = response
         self.recordings.append(record)
         self._save()
-        events = len(response.get("events", []))
+        n_events = len(response.get("events", []))
         log.info("recorded #%d %s %s -> %s%s into %s", len(self.recordings), scope["method"], path,
-                 response["status"], f" ({events} events)" if events else "", self.out)  # fmt: skip
+                 response["status"], f" ({n_events} events)" if n_events else "", self.out)  # fmt: skip
