@@ -53,7 +53,9 @@ def test_streaming_sync(live):
 
 def test_async_client_and_stream(live):
     async def go():
-        client = openai.AsyncOpenAI(base_url=live.base_url, api_key=KEY)
+        client = openai.AsyncOpenAI(
+            base_url=live.base_url, api_key=KEY, http_client=httpx.AsyncClient(event_hooks={"response": [acheck]})
+        )
         done = await client.chat.completions.create(
             model="openai/gpt-5-nano", messages=[{"role": "user", "content": "Hi"}]
         )
@@ -67,6 +69,12 @@ def test_async_client_and_stream(live):
     done, parts = asyncio.run(go())
     assert done.choices[0].message.content
     assert parts[0].id == parts[-1].id
+
+
+async def acheck(response: httpx.Response) -> None:
+    if response.headers.get("content-type", "").startswith("application/json"):
+        await response.aread()
+        check_response(response)
 
 
 def test_tools_and_json_schema(live):

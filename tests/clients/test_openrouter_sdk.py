@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from openrouter import OpenRouter, errors
 from openrouter.utils.retries import BackoffStrategy, RetryConfig
 
 from tests.conftest import KEY
+from tests.contract_check import check_response
 
 NO_RETRY = RetryConfig("none", BackoffStrategy(1, 1, 1.0, 1), False)
 
 
 def client(live) -> OpenRouter:
-    return OpenRouter(api_key=KEY, server_url=live.base_url, retry_config=NO_RETRY)
+    hooked = httpx.Client(event_hooks={"response": [check_response]})
+    return OpenRouter(api_key=KEY, server_url=live.base_url, retry_config=NO_RETRY, client=hooked)
 
 
 def test_chat_send(live):
