@@ -23,14 +23,14 @@ __all__ = ["create_app"]
 log = logging.getLogger("mockrouter")
 
 
-def _envelope(status: int, message: str) -> Response:
-    return JSONResponse({"error": {"message": message, "code": status}}, status_code=status)
+def _envelope(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse({"error": {"message": message, "code": status}}, status_code=status, headers=headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    detail = exc.detail if isinstance(exc, HTTPException) else "Internal Server Error"
-    return _envelope(status, str(detail))
+    if not isinstance(exc, HTTPException):
+        return _envelope(500, "Internal Server Error")
+    return _envelope(exc.status_code, str(exc.detail), dict(exc.headers or {}))
 
 
 async def _any_error(request: Request, exc: Exception) -> Response:

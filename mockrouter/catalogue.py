@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mockrouter import errors
@@ -24,6 +25,15 @@ __all__ = ["Catalogue"]
 class Catalogue:
     def __init__(self, mock: Mock) -> None:
         self.mock = mock
+        self._cache: dict[tuple[str, ...], bytes] = {}  # the catalogue is immutable: render each answer once
+
+    def _cached(self, key: tuple[str, ...], build: Callable[[], Any]) -> Reply:
+        raw = self._cache.get(key)
+        if raw is None:
+            raw = json.dumps(build(), separators=(",", ":"), ensure_ascii=False).encode()
+            if len(self._cache) < 512:
+                self._cache[key] = raw
+        return Reply(200, raw=raw)
 
     def handle(self, operation: str, ctx: _Ctx, **params: str) -> Reply:
         method = getattr(self, f"op_{operation}", None)
@@ -53,6 +63,10 @@ class Catalogue:
     # ------------------------------------------------------------------ models
 
     def op_models(self, ctx: _Ctx) -> Reply:
+        key = ("models", self.mock.profile, *sorted(f"{k}={v}" for k, v in ctx.call.query.items()))
+        return self._cached(key, lambda: self._models(ctx))
+
+    def _models(self, ctx: _Ctx) -> Any:
         q = ctx.call.query
         models = list(self.mock.world.models.values())
         wanted = [p for p in (q.get("supported_parameters") or "").split(",") if p]
@@ -72,14 +86,14 @@ class Catalogue:
         models.sort(key=lambda m: (-m.created, m.id))
         docs = [model_doc(m, profile) for m in models]
         if profile == "launch":
-            return self._ok({"data": docs})
+            return {"data": docs}
         total = len(docs)
         offset, limit = _int(q.get("offset"), 0, "offset"), _int(q.get("limit"), None, "limit")
         page = docs[offset:] if limit is None else docs[offset : offset + limit]
         nxt = None
         if limit is not None and offset + limit < total:
             nxt = f"/api/v1/models?offset={offset + limit}&limit={limit}"
-        return self._ok({"data": page, "total_count": total, "links": {"next": nxt}})
+        return {"data": page, "total_count": total, "links": {"next": nxt}}
 
     def op_model_endpoints(self, ctx: _Ctx, author: str, slug: str) -> Reply:
         model_id = f"{author}/{slug}"
@@ -89,11 +103,13 @@ class Catalogue:
         )
         if model is None:
             raise errors.not_found(f"No model found with id {model_id}")
-        return self._ok(endpoints_doc(model, self.mock.profile))
+        return self._cached(("endpoints", self.mock.profile, model.id), lambda: endpoints_doc(model, self.mock.profile))
 
     def op_providers(self, ctx: _Ctx) -> Reply:
         providers = sorted(self.mock.world.providers.values(), key=lambda p: p.slug)
-        return self._ok({"data": [provider_doc(p, self.mock.profile) for p in providers]})
+        return self._cached(
+            ("providers", self.mock.profile), lambda: {"data": [provider_doc(p, self.mock.profile) for p in providers]}
+        )
 
     # ------------------------------------------------------------------ key and credits
 

@@ -139,5 +139,13 @@ def replay(files: tuple[str, ...], host: str, port: int, time_scale: float) -> N
         raise click.ClickException(str(exc)) from None
 
 
+def _add_contract_command() -> None:
+    from mockrouter.contract_run import command as contract_command
+
+    main.add_command(contract_command)
+
+
+_add_contract_command()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -24,9 +24,10 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from random import Random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from faker import Faker
+if TYPE_CHECKING:
+    from faker import Faker
 
 from mockrouter import schemagen, seeding
 
@@ -86,7 +87,7 @@ _OPENERS = (
 _THINK = ("First, ", "Next, ", "Also, ", "So ", "Then ", "")
 _DEFAULT_SPEC = Spec()
 _NO_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
-_FAKE = Faker("en_US")
+_FAKE: Faker | None = None  # created on first use: importing faker costs ~100 ms of start-up
 _LOCK = threading.Lock()
 _PIECE = re.compile(r"\s*\S+|\s+")
 
@@ -239,8 +240,17 @@ def generate(body: Mapping[str, Any], seed: int, spec: Spec = _DEFAULT_SPEC) -> 
         return tuple(_choice(req, seeding.rng(seed, fp, f"generation/{i}"), i) for i in range(max(1, min(n, 128))))
 
 
+def _faker() -> Faker:
+    global _FAKE
+    if _FAKE is None:
+        from faker import Faker
+
+        _FAKE = Faker("en_US")
+    return _FAKE
+
+
 def _choice(req: _Request, rng: Random, index: int) -> Choice:
-    fake, spec = _FAKE, req.spec
+    fake, spec = _faker(), req.spec
     fake.seed_instance(rng.getrandbits(64))
     echo = req.names or req.topic.split()
 

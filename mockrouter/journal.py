@@ -7,6 +7,7 @@ ends, so a cancellation is recorded too). Keys are stored redacted. Bounded: the
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import time
 from collections import deque
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Entry", "Journal", "redact"]
+__all__ = ["Entry", "Journal", "log_line", "redact"]
 
 
 def redact(secret: str | None) -> str | None:
@@ -147,3 +148,21 @@ def _redact_header(name: str, value: str) -> str:
     if lowered in ("x-api-key", "api-key", "x-mockrouter-admin-token", "cookie"):
         return redact(value) or ""
     return value
+
+
+access_log = logging.getLogger("mockrouter.access")
+
+
+def log_line(entry: Entry) -> None:
+    """One concise line per request (``serve`` shows them at log level info)."""
+    if not access_log.isEnabledFor(logging.INFO):
+        return
+    route = (
+        f" {entry.model or ''}->{entry.served_model or '-'}@{entry.provider or '-'}"
+        if entry.model or entry.served_model
+        else ""
+    )
+    cost = f" ${entry.cost:.6f}" if entry.cost is not None else ""
+    error = f" {entry.error!r}" if entry.error else ""
+    access_log.info("%s %s %s %s%s %.1fms%s%s", entry.method, entry.path, entry.status, entry.outcome, route,
+                    entry.duration_ms or 0.0, cost, error)  # fmt: skip

@@ -23,7 +23,7 @@ from mockrouter.documents import Served, chat_body, chat_chunks, stream_error_ch
 from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault, parse_header
 from mockrouter.fixtures import load_for
-from mockrouter.journal import Entry, Journal, redact
+from mockrouter.journal import Entry, Journal, log_line, redact
 from mockrouter.matching import Probe, nearest, select
 from mockrouter.planner import Plan, plan
 from mockrouter.settings import Settings
@@ -39,24 +39,6 @@ _ROUTING_KEYS = ("stream", "stream_options", "usage", "provider", "models", "rou
 _MAX_N = 128
 _GENERATED_CACHE = 2048
 _JSON_SEPARATORS = (",", ":")
-
-
-access_log = logging.getLogger("mockrouter.access")
-
-
-def _log_line(entry: Entry) -> None:
-    """One concise line per request (``serve`` shows them at log level info)."""
-    if not access_log.isEnabledFor(logging.INFO):
-        return
-    route = (
-        f" {entry.model or ''}->{entry.served_model or '-'}@{entry.provider or '-'}"
-        if entry.model or entry.served_model
-        else ""
-    )
-    cost = f" ${entry.cost:.6f}" if entry.cost is not None else ""
-    error = f" {entry.error!r}" if entry.error else ""
-    access_log.info("%s %s %s %s%s %.1fms%s%s", entry.method, entry.path, entry.status, entry.outcome, route,
-                    entry.duration_ms or 0.0, cost, error)  # fmt: skip
 
 
 def _reject_constant(name: str) -> Any:
@@ -84,7 +66,7 @@ class Mock:
     def __init__(self, settings: Settings | None = None, world: World | None = None) -> None:
         self.settings = settings or Settings()
         self.world = world if world is not None else load_for(self.settings)
-        self.state = State(self.world)
+        self.state = State(self.world, generations_size=2 * self.settings.journal_size)
         self.journal = Journal(self.settings.journal_size)
         self.clock = seeding.Clock(self.settings.clock)
         self.seed = self.settings.seed
@@ -108,7 +90,7 @@ class Mock:
 
     def replace_world(self, world: World) -> None:
         self.world = world
-        self.state = State(world)
+        self.state = State(world, generations_size=2 * self.settings.journal_size)
         self.catalogue = Catalogue(self)
 
     # ------------------------------------------------------------------ entry point
@@ -163,7 +145,7 @@ class Mock:
             waited = reply.delay_ms * reply.time_scale
             entry.duration_ms = round((time.monotonic() - call.arrived) * 1000 + waited, 3) if call.arrived else None
             entry.done = True
-            _log_line(entry)
+            log_line(entry)
 
     def error_reply(self, exc: MockRouterError, ctx: _Ctx, delay_ms: float = 0.0) -> Reply:
         ctx.entry.error = exc.message
@@ -483,7 +465,7 @@ class Mock:
             entry.ttft_ms = ttft_ms
             entry.duration_ms = round((time.monotonic() - call.arrived) * 1000, 3) if call.arrived else None
             entry.done = True
-            _log_line(entry)
+            log_line(entry)
             if entry.generation_id and entry.generation_id in self.state.generations:
                 record = self.state.generations[entry.generation_id]
                 record["cancelled"] = outcome in ("cancelled", "disconnected")

@@ -28,7 +28,6 @@ class AccountState:
     usage: float
     purchased: bool
     byok: dict[str, ByokKey]
-    usage_log: deque[tuple[float, float, float]] = field(default_factory=lambda: deque(maxlen=100_000))
     free_minute: deque[float] = field(default_factory=deque)
     free_day: deque[float] = field(default_factory=deque)
 
@@ -43,7 +42,8 @@ class KeyState:
     account: AccountState
     usage: float = 0.0
     byok_usage: float = 0.0
-    log: deque[tuple[float, float, float]] = field(default_factory=lambda: deque(maxlen=100_000))
+    #: UTC day -> [cost, byok cost]: bounded memory whatever the request count (at most ~31 days kept)
+    days: dict[int, list[float]] = field(default_factory=dict)
 
     @property
     def limit_remaining(self) -> float | None:
@@ -53,7 +53,9 @@ class KeyState:
         return round(self.key.limit - spent, 12)
 
     def usage_since(self, seconds: float, now: float, byok: bool = False) -> float:
-        return round(sum(b if byok else c for t, c, b in self.log if now - t < seconds), 12)
+        """Usage in the current UTC day (``seconds`` = one day), or the last 7 / 30 days."""
+        first = int(now // _DAY) - int(seconds // _DAY) + 1
+        return round(sum(v[1] if byok else v[0] for d, v in self.days.items() if d >= first), 12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +115,11 @@ class State:
         ks.account.usage = round(ks.account.usage + cost, 12)
         ks.usage = round(ks.usage + cost, 12)
         ks.byok_usage = round(ks.byok_usage + byok_cost, 12)
-        ks.log.append((now, cost, byok_cost))
+        day = ks.days.setdefault(int(now // _DAY), [0.0, 0.0])
+        day[0] += cost
+        day[1] += byok_cost
+        if len(ks.days) > 31:
+            del ks.days[min(ks.days)]
 
     def set_credits(self, account_id: str, credits: float | None = None, usage: float | None = None) -> AccountState:
         account = self.accounts.get(account_id)

@@ -186,7 +186,7 @@ def test_credits_needs_management_key_in_current_api(client, mock):
                 {"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "a"}], "n": 1000}
             ).encode(),
             400,
-            "n must be",
+            "/n: 1000 is greater than the maximum of 128",
         ),
         (b"[" * 10_000 + b"]" * 10_000, 400, "nested too deeply"),
     ],
