@@ -37,6 +37,7 @@ contract: $(STAMP)
 	$(BIN)/python -m pytest tests/contract -q
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { echo "make bench needs wrk: apt-get install -y wrk" >&2; exit 1; }
 	$(BIN)/python bench/run.py
 
 clean:
