@@ -6,6 +6,7 @@ ends, so a cancellation is recorded too). Keys are stored redacted. Bounded: the
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import re
@@ -15,7 +16,12 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Entry", "Journal", "log_line", "redact"]
+__all__ = ["Entry", "Journal", "key_digest", "log_line", "redact"]
+
+
+def key_digest(secret: str) -> str:
+    """A stable, non-reversible id of a key (journal queries by key)."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
 def redact(secret: str | None) -> str | None:
@@ -36,6 +42,7 @@ class Entry:
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     key: str | None = None  # redacted
+    key_hash: str | None = None  # a digest of the full key, to find a key's requests without storing it
     account: str | None = None
     model: str | None = None
     served_model: str | None = None
@@ -105,12 +112,12 @@ class Journal:
         """Entries matching every given criterion; ``header`` is ``name`` or ``name=regex``."""
         hname, _, hpattern = (header or "").partition("=")
         hre = re.compile(hpattern) if hpattern else None
-        key_prefix = (redact(key) or "")[:-3] if key else None
+        wanted_hash = key_digest(key) if key else None
         out = []
         for e in self._entries:
             if model is not None and model not in (e.model, e.served_model):
                 continue
-            if key_prefix is not None and not (e.key or "").startswith(key_prefix):
+            if wanted_hash is not None and e.key_hash != wanted_hash:
                 continue
             if status is not None and e.status != status:
                 continue

@@ -23,7 +23,7 @@ from mockrouter.documents import Served, chat_body, chat_chunks, stream_error_ch
 from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault, parse_header
 from mockrouter.fixtures import load_for
-from mockrouter.journal import Entry, Journal, log_line, redact
+from mockrouter.journal import Entry, Journal, key_digest, log_line, redact
 from mockrouter.matching import Probe, nearest, select
 from mockrouter.planner import Plan, plan
 from mockrouter.settings import Settings
@@ -178,6 +178,7 @@ class Mock:
         ks = authenticate(ctx.call.headers, self.state, self.profile, self.settings.strict_keys)
         ctx.ks = ks
         ctx.entry.key = redact(ks.key.key)
+        ctx.entry.key_hash = key_digest(ks.key.key)
         ctx.entry.account = ks.account.id
         return ks
 
@@ -416,8 +417,11 @@ class Mock:
         include_chunk = self.profile != "launch" or usage_requested(body)
         events = text_chunks(served, choices, block if include_chunk else None) if legacy else chat_chunks(
             served, choices, block if include_chunk else None, self.profile, exclude_reasoning=exclude)  # fmt: skip
-        rnd = seeding.rng(seed, fp, "timing")
-        delays = [timeline.ttft_ms, *timeline.delays([n for _, n in events[1:]], rnd)] if events else []
+        if self.time_scale:
+            rnd = seeding.rng(seed, fp, "timing")
+            delays = [timeline.ttft_ms, *timeline.delays([n for _, n in events[1:]], rnd)] if events else []
+        else:  # nothing will sleep: skip drawing the pacing
+            delays = [0.0] * len(events)
         error_event = None
         if mid is not None:
             error_event = _sse(stream_error_chunk(served, self.error_body(mid)["error"], legacy))

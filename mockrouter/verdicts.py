@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from mockrouter.journal import Entry, Journal
+from mockrouter.journal import Entry, Journal, key_digest
 from mockrouter.seeding import fingerprint
 
 __all__ = ["NOT_RETRYABLE", "judge"]
@@ -31,21 +31,21 @@ def _retry_after(entry: Entry) -> float | None:
 def judge(journal: Journal | list[Entry], key: str | None = None, since: float = 0.0) -> dict[str, Any]:
     entries = [e for e in journal if e.path in _COMPLETIONS and e.time >= since and e.done]
     if key:
-        prefix = key[:12]
-        entries = [e for e in entries if (e.key or "").startswith(prefix[: max(3, len(e.key or "") - 3)])]
+        wanted = key_digest(key)
+        entries = [e for e in entries if e.key_hash == wanted]
     by_key: dict[str | None, list[Entry]] = defaultdict(list)
     for e in entries:
-        by_key[e.key].append(e)
+        by_key[e.key_hash].append(e)
     problems: list[str] = []
     retries: list[dict[str, Any]] = []
-    for key_prefix, items in by_key.items():
+    for items in by_key.values():
         items.sort(key=lambda e: e.time)
         for prev, nxt in zip(items, items[1:], strict=False):
             if (prev.path, fingerprint(prev.body)) != (nxt.path, fingerprint(nxt.body)) or prev.status < 400:
                 continue
             gap = nxt.time - prev.time - (prev.duration_ms or 0) / 1000.0
             wait = _retry_after(prev)
-            retries.append({"key": key_prefix, "after_request": prev.id, "retry": nxt.id, "status": prev.status,
+            retries.append({"key": items[0].key, "after_request": prev.id, "retry": nxt.id, "status": prev.status,
                             "gap_s": round(gap, 3), "retry_after_s": wait})  # fmt: skip
             if wait is not None and gap + 0.05 < wait:
                 problems.append(

@@ -209,3 +209,20 @@ def test_debug_echo_upstream_body(client):
     events = sse_events(chat(client, stream=True, debug={"echo_upstream_body": True}).text)
     first = json.loads(events[0])
     assert first["choices"] == [] and first["debug"]["echo_upstream_body"]["model"] == "gpt-5-mini"
+
+
+def test_admin_journal_queries(client, mock):
+    chat(client, headers={"HTTP-Referer": "https://a.example"})
+    chat(client, model="acme/fake")
+    chat(client, model="openai/gpt-5-nano")
+    q = lambda **p: client.get("/__mockrouter/requests", params=p).json()  # noqa: E731
+    assert q(model="openai/gpt-5-nano")["total"] == 1
+    assert q(status=400)["requests"][0]["model"] == "acme/fake"
+    assert q(header="http-referer=a\\.example")["total"] == 1
+    assert q(key=KEY)["total"] == 3 and q(key="sk-or-v1-nobody-else")["total"] == 0
+    first = q()["requests"][0]["time"]
+    assert q(since=first + 1000)["total"] == 0
+    assert client.get("/__mockrouter/requests/count", params={"path": "/api/v1/chat/completions"}).json() == {"count": 3}
+    assert all(r["key"].endswith("...") and KEY not in json.dumps(r) for r in q()["requests"])
+    client.delete("/__mockrouter/requests")
+    assert q()["total"] == 0
