@@ -4,18 +4,15 @@ in OpenRouter's envelope (no traceback ever reaches a client)."""
 from __future__ import annotations
 
 import logging
-import time
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from mockrouter.pipeline import Mock
-from mockrouter.routes import api_routes, not_found_route
+from mockrouter.routes import FastRoutes, api_routes, not_found_route
 from mockrouter.settings import Settings
 
 __all__ = ["create_app"]
@@ -38,18 +35,6 @@ async def _any_error(request: Request, exc: Exception) -> Response:
     return _envelope(500, "Internal Server Error")
 
 
-class _Arrival:
-    """Stamps each request with its arrival time (delays are measured from it)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope["mockrouter.arrived"] = time.monotonic()
-        await self.app(scope, receive, send)
-
-
 def create_app(settings: Settings | None = None, mock: Mock | None = None) -> Starlette:
     """Build the ASGI app; fixture errors surface here, at start-up."""
     mock = mock or Mock(settings or Settings())
@@ -60,5 +45,5 @@ def create_app(settings: Settings | None = None, mock: Mock | None = None) -> St
     routes = [*api_routes(mock), *admin_routes(mock), Route("/{path:path}", catch_all, methods=every)]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error, Exception: _any_error})
     app.state.mock = mock
-    app.add_middleware(_Arrival)
+    app.add_middleware(FastRoutes, mock=mock)
     return app
