@@ -1,17 +1,16 @@
 """Run schemathesis against any OpenRouter-compatible server with the contract built from ``schemas/``.
 
-``run(...)`` drives schemathesis's engine (examples, coverage, fuzzing incl. negative data, stateful links) over
-``contract.openapi()`` with ``servers`` = ``base_url``, or over an in-process ASGI ``app``. Besides
-schemathesis's checks it runs ``openrouter_stream_events`` (chunk schema per SSE event, one id, ``[DONE]``
-last unless a mid-stream error ended it, SSE iff ``stream: true``), ``openrouter_error_envelope`` (status >= 400:
-JSON envelope, ``error.code`` = status) and ``openrouter_generation_link`` (a completion's id feeds
-``GET /generation?id=``). Money is opt-in and bounded: ``dry_run`` sends nothing; ``max_requests`` caps every
-request at the transport; positive completions name known models with a capped ``max_tokens``.
+``run(...)`` drives schemathesis (examples, coverage, fuzzing incl. negative data, stateful links) over
+``contract.openapi()`` at ``base_url`` or an in-process ASGI ``app``, plus ``openrouter_stream_events`` (chunk
+schema per SSE event, one id, ``[DONE]`` last unless a mid-stream error ended it), ``openrouter_error_envelope``
+(``error.code`` = status) and ``openrouter_generation_link`` (a completion's id feeds ``GET /generation?id=``).
+Money is opt-in and bounded: ``dry_run`` sends nothing; ``max_requests`` caps every request at the transport.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import warnings
@@ -140,6 +139,8 @@ class _RunState:
                     self.stop()
                 raise BudgetExhausted(f"max_requests={self.max_requests} reached; request not sent")
             self.report.requests_sent += 1
+            if self.report.requests_sent % 100 == 0:
+                logging.getLogger("mockrouter.contract").info("%d/%d requests sent", self.report.requests_sent, self.max_requests)
 
     def remaining(self) -> int:
         with self.lock:
@@ -489,6 +490,7 @@ def main_options(func: Any) -> Any:
 def command(base_url: str, api_key: str | None, max_examples: int, operations: tuple[str, ...], dry_run: bool,
             max_requests: int, seed: int) -> None:
     """Check a server (the mock or OpenRouter itself) against the contract in schemas/ with schemathesis."""
+    logging.basicConfig(level="INFO", format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     try:
         report = run(base_url, api_key, max_examples, list(operations) or None, dry_run, max_requests, seed=seed)
     except ValueError as exc:
