@@ -21,6 +21,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from mockrouter.openapi_doc import CHAT_COMPLETION_EXAMPLE
+
 try:  # optional second implementation: the verdicts must not depend on the validator library
     import jsonschema_rs
 except ImportError:  # pragma: no cover
@@ -231,38 +233,7 @@ def test_named_negative_cases_are_rejected_for_the_right_reason() -> None:
 # --------------------------------------------------------------------------- chat completion (§5)
 
 # §5.4: realistic openai/gpt-5 response, Era A, usage.include = true.
-GPT5_RESPONSE: dict[str, Any] = {
-    "id": "gen-1754612345-Qm3xR7tLpZ2vN8kHaYcD",
-    "provider": "OpenAI",
-    "model": "openai/gpt-5",
-    "object": "chat.completion",
-    "created": 1754612345,
-    "choices": [
-        {
-            "logprobs": None,
-            "finish_reason": "stop",
-            "native_finish_reason": "completed",
-            "index": 0,
-            "message": {
-                "role": "assistant",
-                "content": "The capital of France is Paris.",
-                "refusal": None,
-                "reasoning": None,
-            },
-        }
-    ],
-    "system_fingerprint": None,
-    "usage": {
-        "prompt_tokens": 24,
-        "completion_tokens": 410,
-        "total_tokens": 434,
-        "cost": 0.00413,
-        "is_byok": False,
-        "prompt_tokens_details": {"cached_tokens": 0},
-        "cost_details": {"upstream_inference_cost": None},
-        "completion_tokens_details": {"reasoning_tokens": 384},
-    },
-}
+GPT5_RESPONSE: dict[str, Any] = copy.deepcopy(CHAT_COMPLETION_EXAMPLE)  # §5.4, the same transcription
 
 # §5.1 source capture (Aug 2025, x-ai/grok-3-mini via xAI), reasoning text shortened.
 GROK_RESPONSE: dict[str, Any] = {
