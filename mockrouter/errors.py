@@ -230,7 +230,7 @@ def for_status(
     retry_after: float | None = None,
 ) -> MockRouterError:
     """The real body OpenRouter sends for ``status`` when a test asks for that status."""
-    if status in (429, 502, 524, 529) or (status >= 500 and provider and status not in (500, 503)):
+    if status in (429, 502, 524, 529):  # upstream failures: "Provider returned error" + raw
         err = provider_error(status, provider or "OpenAI", model=model, retry_after=retry_after, message=message)
     else:
         defaults = {

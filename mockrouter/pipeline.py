@@ -16,7 +16,14 @@ from typing import Any
 
 from mockrouter import contract, errors, generation, seeding
 from mockrouter.auth import authenticate, user_id
-from mockrouter.bodies import journal_body, last_user_text, reasoning_format, upstream_body, usage_requested
+from mockrouter.bodies import (
+    JOURNAL_BODY_BYTES,
+    journal_body,
+    last_user_text,
+    reasoning_format,
+    upstream_body,
+    usage_requested,
+)
 from mockrouter.calls import Call, Reply, Stream
 from mockrouter.catalogue import Catalogue
 from mockrouter.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
@@ -36,7 +43,6 @@ __all__ = ["Mock"]
 
 log = logging.getLogger("mockrouter")
 _ROUTING_KEYS = ("stream", "stream_options", "usage", "provider", "models", "route", "transforms", "plugins")
-_MAX_N = 128
 _GENERATED_CACHE = 2048
 _JSON_SEPARATORS = (",", ":")
 
@@ -87,11 +93,6 @@ class Mock:
         self.time_scale = self.settings.time_scale
         if journal:
             self.journal.clear()
-
-    def replace_world(self, world: World) -> None:
-        self.world = world
-        self.state = State(world, generations_size=2 * self.settings.journal_size)
-        self.catalogue = Catalogue(self)
 
     # ------------------------------------------------------------------ entry point
 
@@ -187,9 +188,19 @@ class Mock:
         if call.body_too_large or len(call.body) > self.settings.max_body_bytes:
             ctx.entry.body = {"truncated": True, "bytes": len(call.body)}
             raise MockRouterError(413, "Request payload too large", {"max_bytes": self.settings.max_body_bytes})
-        ctx.entry.body = journal_body(call.body)
         try:
-            text = call.body.decode("utf-8")
+            body = self._decode(call.body)
+        except MockRouterError:
+            ctx.entry.body = journal_body(call.body)
+            raise
+        # the journal keeps the parsed body itself (the pipeline never changes a body in place)
+        ctx.entry.body = body if len(call.body) <= JOURNAL_BODY_BYTES else journal_body(call.body)
+        return body
+
+    @staticmethod
+    def _decode(raw: bytes) -> dict[str, Any]:
+        try:
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise errors.bad_request(
                 f"Invalid request body: not valid UTF-8 ({exc.reason} at byte {exc.start})"
@@ -247,9 +258,6 @@ class Mock:
         self.validate(ctx, "completion-request.json" if legacy else "chat-completion-request.json", body)
         if legacy and "prompt" not in body:
             body = {**body, "prompt": user_text(body)}
-        n = body.get("n") or 1
-        if n > _MAX_N:
-            raise errors.bad_request(f"n must be at most {_MAX_N}", param="n")
         stream = body.get("stream") is True
         entry = ctx.entry
         entry.model, entry.stream = body.get("model"), stream
@@ -278,12 +286,12 @@ class Mock:
 
         # routing
         snap = self.state.snapshot(ks.account)
-        the_plan = plan(body, self.world, snap, seed, fp)
+        prompt = generation.count_prompt(body)
+        the_plan = plan(body, self.world, snap, seed, fp, prompt.tokens)
         entry.attempts = [{**a.describe(), "status": "planned"} for a in the_plan.attempts]
         if the_plan.error is not None:
             raise the_plan.error
         first = the_plan.attempts[0]
-        prompt = generation.count_prompt(body)
         if first.model.variant == "free":
             self._free_limits(ks)
         requested = int(body.get("max_completion_tokens") or body.get("max_tokens") or 0)

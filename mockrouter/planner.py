@@ -18,6 +18,7 @@ from typing import Any
 
 from mockrouter import errors
 from mockrouter.errors import MockRouterError
+from mockrouter.generation import count_prompt
 from mockrouter.seeding import derive
 from mockrouter.state import Snapshot
 from mockrouter.world import Endpoint, Model, World
@@ -100,12 +101,6 @@ def _refs(values: Sequence[str] | None) -> list[str]:
 def _matches(e: Endpoint, ref: str) -> bool:
     """Provider refs match by slug, tag or display name; a base slug matches all its variants."""
     return ref in (e.tag.lower(), e.provider.slug, e.provider.name.lower()) or e.tag.lower().startswith(ref + "/")
-
-
-def _prompt_estimate(body: Mapping[str, Any]) -> int:
-    from mockrouter.generation import count_prompt
-
-    return count_prompt(dict(body)).tokens
 
 
 def _filter(model: Model, body: Mapping[str, Any], snap: Snapshot, prompt_tokens: int) -> list[tuple[Endpoint, bool]]:
@@ -240,9 +235,8 @@ def _order(
     return byok_first + shared, strategy
 
 
-def _auto_choice(body: Mapping[str, Any], world: World, snap: Snapshot, seed: int, fp: str) -> str:
+def _auto_choice(body: Mapping[str, Any], world: World, prompt: int, seed: int, fp: str) -> str:
     """``openrouter/auto``: a deterministic pick among capable, non-BYOK, paid text models."""
-    prompt = _prompt_estimate(body)
     names = []
     for m in world.models.values():
         if m.byok_required or m.variant == "free" or "text" not in m.output_modalities or not m.endpoints:
@@ -274,7 +268,14 @@ def _glob(pattern: str, value: str) -> bool:
     return fnmatch.fnmatchcase(value, pattern)
 
 
-def plan(body: Mapping[str, Any], world: World, snap: Snapshot, seed: int = 0, fingerprint: str = "") -> Plan:
+def plan(
+    body: Mapping[str, Any],
+    world: World,
+    snap: Snapshot,
+    seed: int = 0,
+    fingerprint: str = "",
+    prompt_tokens: int | None = None,
+) -> Plan:
     """Plan the provider attempts for a chat/completions request body."""
     requested = body.get("model") or AUTO
     fallbacks = [m for m in body.get("models") or () if isinstance(m, str)]
@@ -284,12 +285,13 @@ def plan(body: Mapping[str, Any], world: World, snap: Snapshot, seed: int = 0, f
     model_errors: list[tuple[str, MockRouterError]] = []
     router = None
     strategy = "load-balance"
-    prompt_tokens = _prompt_estimate(body)
+    if prompt_tokens is None:
+        prompt_tokens = count_prompt(body).tokens
     for model_id in model_ids:
         try:
             if model_id == AUTO:
                 router = AUTO
-                model_id = _auto_choice(body, world, snap, seed, fingerprint)
+                model_id = _auto_choice(body, world, prompt_tokens, seed, fingerprint)
             model, variant = resolve(model_id, world)
             ordered, strategy_m = _order(model, variant, _filter(model, body, snap, prompt_tokens), body, snap, rnd)
             if not attempts:

@@ -44,18 +44,15 @@ class Clock:
 
     def __init__(self, pinned: int | None = None) -> None:
         self.pinned = pinned
-        self._counter = 0
         self._rand = random.Random(pinned)  # ids need not be secret: seeded from os.urandom when not pinned
 
     def now(self) -> int:
         return self.pinned if self.pinned is not None else int(time.time())
 
     def reset(self) -> None:
-        self._counter = 0
         if self.pinned is not None:
             self._rand = random.Random(self.pinned)
 
     def generation_id(self) -> str:
-        self._counter += 1
         suffix = "".join(self._rand.choices(_ALNUM, k=20))
         return f"gen-{self.now()}-{suffix}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 __all__ = ["PROFILES", "Settings"]
@@ -31,7 +31,6 @@ class Settings:
     done_after_error: bool = False  # send "data: [DONE]" after a mid-stream error event
     log_level: str = "info"
     workers: int = 1
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -46,7 +45,7 @@ class Settings:
         changed = [
             f"{f.name}={getattr(self, f.name)!r}"
             for f in fields(self)
-            if f.name != "extra" and getattr(self, f.name) != getattr(default, f.name)
+            if getattr(self, f.name) != getattr(default, f.name)
         ]
         return f"Settings({', '.join(changed)})"
 
@@ -60,7 +59,7 @@ class Settings:
         values: dict[str, Any] = {}
         for f in fields(cls):
             raw = env.get(f"MOCKROUTER_{f.name.upper()}")
-            if raw is None or f.name == "extra":
+            if raw is None:
                 continue
             default = getattr(cls(), f.name)
             if isinstance(default, bool):
