@@ -130,20 +130,17 @@ async def stubs(mock: Mock, request: Request) -> Any:
         data = await _json_body(request)
         items = data if isinstance(data, list) else [data]
         built = stubs_from(items, mock.world) if items else ()
-        names = {s.name for s in built}
-        mock.state.runtime_stubs = [s for s in mock.state.runtime_stubs if s.name not in names] + [
-            replace(s, origin="admin") for s in built
-        ]
-        return JSONResponse({"added": sorted(names)}, status_code=201)
+        mock.state.add_stubs([replace(s, origin="admin") for s in built])
+        return JSONResponse({"added": sorted({s.name for s in built})}, status_code=201)
     if request.method == "DELETE":
         name = request.path_params.get("name")
-        before = len(mock.state.runtime_stubs)
-        mock.state.runtime_stubs = [s for s in mock.state.runtime_stubs if name is not None and s.name != name]
-        if name is not None and before == len(mock.state.runtime_stubs):
+        removed = mock.state.remove_stubs(name)
+        if name is not None and not removed:
             raise errors.not_found(f"No runtime stub named {name}")
-        return {"removed": before - len(mock.state.runtime_stubs)}
+        return {"removed": removed}
+    hits = mock.state.stub_hit_counts()
     return {"stubs": [{"name": s.name, "priority": s.priority, "origin": s.origin or "fixtures", "scenario": s.scenario,
-                       "requires": s.requires, "sets": s.sets, "hits": mock.state.stub_hits.get(s.name, 0),
+                       "requires": s.requires, "sets": s.sets, "hits": hits.get(s.name, 0),
                        "fault": s.fault.as_dict() if s.fault else None} for s in mock.state.stubs()]}  # fmt: skip
 
 
@@ -151,16 +148,14 @@ async def scenarios(mock: Mock, request: Request) -> Any:
     name = request.path_params.get("name")
     if request.method in ("PUT", "POST") and name:
         data = await _json_body(request)
-        mock.state.scenarios[name] = str(data["state"])
-        return {"name": name, "state": mock.state.scenarios[name]}
+        mock.state.set_scenario(name, str(data["state"]))
+        return {"name": name, "state": mock.state.scenario_state(name)}
     if request.method == "DELETE" or request.url.path.endswith("/reset"):
-        if name:
-            mock.state.scenarios.pop(name, None)
-        else:
-            mock.state.scenarios.clear()
+        mock.state.reset_scenarios(name or None)
         return {"reset": name or "all"}
     known = {s.scenario for s in mock.state.stubs() if s.scenario}
-    states = {n: mock.state.scenario_state(n) for n in sorted(known | set(mock.state.scenarios))}
+    current = mock.state.scenario_states()
+    states = {n: current.get(n, "started") for n in sorted(known | set(current))}
     if name:
         return {"name": name, "state": states.get(name, "started")}
     return {"scenarios": states}
@@ -169,32 +164,31 @@ async def scenarios(mock: Mock, request: Request) -> Any:
 async def faults(mock: Mock, request: Request) -> Any:
     if request.method == "POST":
         data = await _json_body(request)
-        fault = Fault.from_dict(data, default_id=data.get("id") or f"admin:{len(mock.state.runtime_faults) + 1}")
-        mock.state.runtime_faults.append(fault)
+        fault = Fault.from_dict(data, default_id=data.get("id") or f"admin:{len(mock.state.faults()) + 1}")
+        mock.state.add_fault(fault)
         return JSONResponse({"fault": fault.as_dict()}, status_code=201)
     if request.method == "DELETE":
-        mock.state.runtime_faults.clear()
+        mock.state.clear_faults()
         return {"cleared": True}
-    return {
-        "faults": [f.as_dict() | {"fired": mock.state.fault_hits.get(f.id or "", 0)} for f in mock.state.runtime_faults]
-    }
+    return {"faults": [f.as_dict() | {"fired": mock.state.fault_hit_count(f.id or "")} for f in mock.state.faults()]}
 
 
 async def accounts(mock: Mock, request: Request) -> Any:
     account_id = request.path_params.get("id")
     if account_id is None:
         return {"accounts": [{"id": a.id, "credits": a.credits, "usage": round(a.usage, 12), "balance": round(a.balance, 12)}
-                             for a in mock.state.accounts.values()]}  # fmt: skip
+                             for a in mock.state.all_accounts()]}  # fmt: skip
     if request.method in ("PUT", "POST", "PATCH"):
         data = await _json_body(request)
-        account = mock.state.set_credits(account_id, data.get("credits"), data.get("usage"))
+        mock.state.set_credits(account_id, data.get("credits"), data.get("usage"))
         if "byok" in data:
             from mockrouter.world import ByokKey
 
-            account.byok = {
-                k: ByokKey(v.get("status", "valid"), v.get("always_use", False)) for k, v in data["byok"].items()
-            }
-    found = mock.state.accounts.get(account_id)
+            mock.state.set_byok(
+                account_id,
+                {k: ByokKey(v.get("status", "valid"), v.get("always_use", False)) for k, v in data["byok"].items()},
+            )
+    found = mock.state.account(account_id)
     if found is None:
         raise errors.not_found(f"No account {account_id}")
     account = found
@@ -214,9 +208,10 @@ async def keys(mock: Mock, request: Request) -> Any:
         changes = {
             k: data[k] for k in ("limit", "limit_reset", "disabled", "management", "include_byok_in_limit") if k in data
         }
-        ks.key = replace(ks.key, **changes)
+        ks = mock.state.update_key(token, **changes)
     if "credits" in data:
         mock.state.set_credits(ks.account.id, data["credits"], data.get("usage"))
+        ks = mock.state.key_state(token)
     return {"key": token[:12] + "...", "account": ks.account.id, "limit": ks.key.limit, "limit_remaining": ks.limit_remaining,
             "usage": ks.usage, "disabled": ks.key.disabled, "management": ks.key.management,
             "credits": ks.account.credits, "balance": round(ks.account.balance, 12)}  # fmt: skip
@@ -225,15 +220,11 @@ async def keys(mock: Mock, request: Request) -> Any:
 async def settings(mock: Mock, request: Request) -> Any:
     if request.method in ("PUT", "POST", "PATCH"):
         data = await _json_body(request)
-        if "seed" in data:
-            mock.seed = int(data["seed"])
-        if "time_scale" in data:
-            value = float(data["time_scale"])
-            if value < 0:
-                raise MockRouterError(400, "time_scale must be >= 0")
-            mock.time_scale = value
-        if "down" in data:
-            mock.state.down = set(data["down"])
+        time_scale = float(data["time_scale"]) if "time_scale" in data else None
+        if time_scale is not None and time_scale < 0:
+            raise MockRouterError(400, "time_scale must be >= 0")
+        seed = int(data["seed"]) if "seed" in data else None
+        mock.state.update_settings(seed, time_scale, set(data["down"]) if "down" in data else None)
     return {"seed": mock.seed, "time_scale": mock.time_scale, "profile": mock.profile, "down": sorted(mock.state.down),
             "strict_keys": mock.settings.strict_keys, "journal_size": mock.journal.size}  # fmt: skip
 

@@ -32,7 +32,7 @@ def authenticate(headers: Mapping[str, str], state: State, profile: str, strict:
         raise errors.no_auth(profile)
     if not _TOKEN.match(token):
         raise errors.user_not_found()
-    if strict and token not in state.world.keys and token not in state.keys:
+    if strict and not state.known_key(token):
         raise errors.user_not_found()
     ks = state.key_state(token)
     if ks.key.disabled:

@@ -6,8 +6,11 @@ import hashlib
 import json
 from typing import Any
 
+from mockrouter import errors
+
 __all__ = [
     "JOURNAL_BODY_BYTES",
+    "decode",
     "journal_body",
     "last_user_text",
     "reasoning_format",
@@ -17,6 +20,29 @@ __all__ = [
 
 #: bodies up to this size are kept whole in the journal; larger ones as size, digest and head
 JOURNAL_BODY_BYTES = 1024 * 1024
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def decode(raw: bytes) -> dict[str, Any]:
+    """A request body as a JSON object; 400 with the reason for anything else (NaN and Infinity too)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise errors.bad_request(f"Invalid request body: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+    if not text.strip():
+        return {}
+    try:
+        body = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise errors.bad_request("Invalid JSON in request body: nested too deeply") from None
+    except ValueError as exc:
+        raise errors.bad_request(f"Invalid JSON in request body: {exc}") from None
+    if not isinstance(body, dict):
+        raise errors.bad_request("Invalid request body: expected a JSON object")
+    return body
 
 
 def usage_requested(body: dict[str, Any]) -> bool:

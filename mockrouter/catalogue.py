@@ -165,7 +165,7 @@ class Catalogue:
         gen_id = ctx.call.query.get("id")
         if not gen_id:
             raise errors.bad_request("Missing required query parameter: id", param="id")
-        record = self.mock.state.generations.get(gen_id)
+        record = self.mock.state.generation(gen_id)
         if record is None or record.get("_account") != ks.account.id:
             raise errors.not_found(f"Generation {gen_id} not found")
         data = {k: v for k, v in record.items() if not k.startswith("_")}

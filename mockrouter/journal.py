@@ -87,6 +87,11 @@ class Journal:
         self.total += 1
         return entry
 
+    def close(self, entry: Entry) -> None:
+        """An entry is complete (its response, or its stream, ended): a shared journal stores it now."""
+        entry.done = True
+        log_line(entry)
+
     def clear(self) -> None:
         self._entries.clear()
 

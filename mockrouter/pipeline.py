@@ -18,6 +18,7 @@ from mockrouter import contract, errors, generation, seeding
 from mockrouter.auth import authenticate, user_id
 from mockrouter.bodies import (
     JOURNAL_BODY_BYTES,
+    decode,
     journal_body,
     last_user_text,
     reasoning_format,
@@ -30,7 +31,7 @@ from mockrouter.documents import Served, chat_body, chat_chunks, stream_error_ch
 from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault, parse_header
 from mockrouter.fixtures import load_for
-from mockrouter.journal import Entry, Journal, key_digest, log_line, redact
+from mockrouter.journal import Entry, Journal, key_digest, redact
 from mockrouter.matching import Probe, nearest, select
 from mockrouter.planner import Plan, plan
 from mockrouter.settings import Settings
@@ -45,10 +46,6 @@ log = logging.getLogger("mockrouter")
 _ROUTING_KEYS = ("stream", "stream_options", "usage", "provider", "models", "route", "transforms", "plugins")
 _GENERATED_CACHE = 2048
 _JSON_SEPARATORS = (",", ":")
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
 
 
 def _dumps(doc: Any) -> bytes:
@@ -72,11 +69,10 @@ class Mock:
     def __init__(self, settings: Settings | None = None, world: World | None = None) -> None:
         self.settings = settings or Settings()
         self.world = world if world is not None else load_for(self.settings)
-        self.state = State(self.world, generations_size=2 * self.settings.journal_size)
-        self.journal = Journal(self.settings.journal_size)
-        self.clock = seeding.Clock(self.settings.clock)
-        self.seed = self.settings.seed
-        self.time_scale = self.settings.time_scale
+        s = self.settings
+        self.state = State(self.world, generations_size=2 * s.journal_size, seed=s.seed, time_scale=s.time_scale)
+        self.journal = Journal(s.journal_size)
+        self.clock = seeding.Clock(s.clock)
         self.catalogue = Catalogue(self)
         self._occurrences: dict[str, int] = {}
         self._generated: dict[tuple[int, str, generation.Spec], tuple[generation.Choice, ...]] = {}
@@ -85,18 +81,33 @@ class Mock:
     def profile(self) -> str:
         return self.settings.profile
 
+    @property
+    def seed(self) -> int:
+        return self.state.seed
+
+    @seed.setter
+    def seed(self, value: int) -> None:
+        self.state.update_settings(seed=value)
+
+    @property
+    def time_scale(self) -> float:
+        return self.state.time_scale
+
+    @time_scale.setter
+    def time_scale(self, value: float) -> None:
+        self.state.update_settings(time_scale=value)
+
     def reset(self, journal: bool = True) -> None:
         self.state.reset()
         self.clock.reset()
         self._occurrences.clear()
-        self.seed = self.settings.seed
-        self.time_scale = self.settings.time_scale
         if journal:
             self.journal.clear()
 
     # ------------------------------------------------------------------ entry point
 
     def handle(self, operation: str, call: Call, **params: str) -> Reply:
+        self.state.begin()
         entry = self.journal.open(
             call.method, call.path, "&".join(f"{k}={v}" for k, v in call.query.items()), dict(call.headers)
         )
@@ -145,8 +156,7 @@ class Mock:
                 entry.outcome = "ok"
             waited = reply.delay_ms * reply.time_scale
             entry.duration_ms = round((time.monotonic() - call.arrived) * 1000 + waited, 3) if call.arrived else None
-            entry.done = True
-            log_line(entry)
+            self.journal.close(entry)
 
     def error_reply(self, exc: MockRouterError, ctx: _Ctx, delay_ms: float = 0.0) -> Reply:
         ctx.entry.error = exc.message
@@ -189,32 +199,12 @@ class Mock:
             ctx.entry.body = {"truncated": True, "bytes": len(call.body)}
             raise MockRouterError(413, "Request payload too large", {"max_bytes": self.settings.max_body_bytes})
         try:
-            body = self._decode(call.body)
+            body = decode(call.body)
         except MockRouterError:
             ctx.entry.body = journal_body(call.body)
             raise
         # the journal keeps the parsed body itself (the pipeline never changes a body in place)
         ctx.entry.body = body if len(call.body) <= JOURNAL_BODY_BYTES else journal_body(call.body)
-        return body
-
-    @staticmethod
-    def _decode(raw: bytes) -> dict[str, Any]:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise errors.bad_request(
-                f"Invalid request body: not valid UTF-8 ({exc.reason} at byte {exc.start})"
-            ) from None
-        if not text.strip():
-            return {}
-        try:
-            body = json.loads(text, parse_constant=_reject_constant)
-        except RecursionError:
-            raise errors.bad_request("Invalid JSON in request body: nested too deeply") from None
-        except ValueError as exc:
-            raise errors.bad_request(f"Invalid JSON in request body: {exc}") from None
-        if not isinstance(body, dict):
-            raise errors.bad_request("Invalid request body: expected a JSON object")
         return body
 
     def validate(self, ctx: _Ctx, kind: str, body: dict[str, Any]) -> None:
@@ -273,7 +263,7 @@ class Mock:
         stub = self._stub(ctx, body, ks, stream)
         if stub is not None and stub.fault is not None:
             faults.append(stub.fault)
-        faults.extend(self.state.runtime_faults)
+        faults.extend(self.state.faults())
         active = [f for f in faults if self.state.take_fault(f)]
         entry.faults = [f.as_dict() for f in active]
         fp = seeding.fingerprint({k: v for k, v in body.items() if k not in _ROUTING_KEYS})
@@ -330,14 +320,12 @@ class Mock:
             key=ks.key.key,
             headers=ctx.call.headers,
         )
-        stub, misses = select(stubs, probe, self.state.scenarios, self.state.stub_hits)
+        stub, misses = select(stubs, probe, self.state.scenario_states(), self.state.stub_hit_counts())
         if stub is None:
             ctx.entry.near_misses = nearest(misses)
             return None
         ctx.entry.stub = stub.name
-        self.state.stub_hits[stub.name] = self.state.stub_hits.get(stub.name, 0) + 1
-        if stub.scenario and stub.sets:
-            self.state.scenarios[stub.scenario] = stub.sets
+        self.state.stub_hit(stub)
         return stub
 
     def _free_limits(self, ks: KeyState) -> None:
@@ -476,13 +464,12 @@ class Mock:
             entry.chunks = sent
             entry.ttft_ms = ttft_ms
             entry.duration_ms = round((time.monotonic() - call.arrived) * 1000, 3) if call.arrived else None
-            entry.done = True
-            log_line(entry)
-            if entry.generation_id and entry.generation_id in self.state.generations:
-                record = self.state.generations[entry.generation_id]
-                record["cancelled"] = outcome in ("cancelled", "disconnected")
+            self.journal.close(entry)
+            if entry.generation_id:
+                changes: dict[str, Any] = {"cancelled": outcome in ("cancelled", "disconnected")}
                 if outcome == "mid_stream_error":
-                    record["finish_reason"] = "error"
+                    changes["finish_reason"] = "error"
+                self.state.update_generation(entry.generation_id, **changes)
 
         return finish
 

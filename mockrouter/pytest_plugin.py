@@ -127,14 +127,13 @@ class MockRouterHandle:
         elif requires is not None or sets is not None:
             raise ValueError("requires= and sets= need scenario=")
         built = replace(stubs_from([doc], self.mock.world, origin="<pytest>")[0], origin="pytest")
-        state = self.mock.state
-        state.runtime_stubs = [s for s in state.runtime_stubs if s.name != name] + [built]
+        self.mock.state.add_stubs([built])
         return built
 
     def scenario(self, name: str, state: str | None = None) -> str:
         """A scenario's state (``started`` at first); with ``state``, move it there first."""
         if state is not None:
-            self.mock.state.scenarios[name] = state
+            self.mock.state.set_scenario(name, state)
         return self.mock.state.scenario_state(name)
 
     def fail_next(
@@ -148,7 +147,7 @@ class MockRouterHandle:
         """Fail the next ``times`` completions (``None``: all of them) with ``status`` (or another fault ``kind``)."""
         fault_id = f"pytest:{next(self._ids)}"
         fault = Fault(kind=kind, status=status, retry_after=retry_after, times=times, id=fault_id, **extra)
-        self.mock.state.runtime_faults.append(fault)
+        self.mock.state.add_fault(fault)
         return fault
 
     def set_credits(self, credits: float | None, usage: float | None = None) -> AccountState:

@@ -1,16 +1,19 @@
 """The only mutable shared object: accounts' credit and usage, key usage, scenario states, fault and stub
-counters, free-model rate windows, generations and runtime stubs/faults.
+counters, free-model rate windows, generations, runtime stubs/faults and runtime settings (seed, time
+scale, providers down).
 
-One event loop means every method here runs without an ``await`` in the middle, so a check-and-debit is
-atomic: 100 concurrent requests can neither lose nor double a debit. ``snapshot()`` is what the pure
-planner sees. ``reset()`` goes back to the world's initial state.
+Everything outside this module goes through ``State``'s methods, never its containers: that is the state
+interface a shared store implements for several workers (``mockrouter.shared``). One event loop means
+every method here runs without an ``await`` in the middle, so a check-and-debit is atomic: 100 concurrent
+requests can neither lose nor double a debit. ``snapshot()`` is what the pure planner sees. ``reset()``
+goes back to the world's initial state.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mockrouter.faults import Fault
@@ -68,13 +71,19 @@ class Snapshot:
 
 
 class State:
-    def __init__(self, world: World, generations_size: int = 10_000) -> None:
+    def __init__(self, world: World, generations_size: int = 10_000, seed: int = 0, time_scale: float = 1.0) -> None:
         self.world = world
         self.generations_size = generations_size
+        self.initial_seed, self.initial_time_scale = seed, time_scale
         self.reset()
+
+    def begin(self) -> None:
+        """Called as each request arrives (a shared store refreshes what other workers changed)."""
 
     def reset(self) -> None:
         self.started = time.monotonic()
+        self.seed = self.initial_seed
+        self.time_scale = self.initial_time_scale
         self.accounts: dict[str, AccountState] = {}
         self.keys: dict[str, KeyState] = {}
         self.scenarios: dict[str, str] = {}
@@ -87,7 +96,37 @@ class State:
         for account in self.world.accounts.values():
             self.accounts[account.id] = self._account(account)
 
+    # ------------------------------------------------------------------ runtime settings
+
+    def update_settings(
+        self, seed: int | None = None, time_scale: float | None = None, down: set[str] | None = None
+    ) -> None:
+        if seed is not None:
+            self.seed = seed
+        if time_scale is not None:
+            self.time_scale = time_scale
+        if down is not None:
+            self.down = set(down)
+
     # ------------------------------------------------------------------ accounts and keys
+
+    def known_key(self, token: str) -> bool:
+        return token in self.world.keys or token in self.keys
+
+    def account(self, account_id: str) -> AccountState | None:
+        return self.accounts.get(account_id)
+
+    def all_accounts(self) -> list[AccountState]:
+        return list(self.accounts.values())
+
+    def update_key(self, token: str, **changes: Any) -> KeyState:
+        """Change a key's settings (limit, disabled, management...)."""
+        ks = self.key_state(token)
+        ks.key = replace(ks.key, **changes)
+        return ks
+
+    def set_byok(self, account_id: str, byok: dict[str, ByokKey]) -> None:
+        self.set_credits(account_id).byok = dict(byok)
 
     def _account(self, a: Account) -> AccountState:
         return AccountState(a.id, a.credits, a.usage, a.purchased, dict(a.byok))
@@ -152,8 +191,52 @@ class State:
     def scenario_state(self, name: str) -> str:
         return self.scenarios.get(name, "started")
 
+    def scenario_states(self) -> dict[str, str]:
+        return dict(self.scenarios)
+
+    def set_scenario(self, name: str, value: str) -> None:
+        self.scenarios[name] = value
+
+    def reset_scenarios(self, name: str | None = None) -> None:
+        if name is None:
+            self.scenarios.clear()
+        else:
+            self.scenarios.pop(name, None)
+
     def stubs(self) -> list[Stub]:
         return sorted([*self.runtime_stubs, *self.world.stubs], key=lambda s: s.priority)
+
+    def add_stubs(self, stubs: list[Stub]) -> None:
+        """Install runtime stubs, replacing those of the same names."""
+        names = {s.name for s in stubs}
+        self.runtime_stubs = [s for s in self.runtime_stubs if s.name not in names] + list(stubs)
+
+    def remove_stubs(self, name: str | None = None) -> int:
+        """Remove the runtime stub ``name`` (all of them with ``None``); how many went."""
+        before = len(self.runtime_stubs)
+        self.runtime_stubs = [s for s in self.runtime_stubs if name is not None and s.name != name]
+        return before - len(self.runtime_stubs)
+
+    def stub_hit(self, stub: Stub) -> None:
+        """Count a stub's match and move its scenario on."""
+        self.stub_hits[stub.name] = self.stub_hits.get(stub.name, 0) + 1
+        if stub.scenario and stub.sets:
+            self.scenarios[stub.scenario] = stub.sets
+
+    def stub_hit_counts(self) -> dict[str, int]:
+        return dict(self.stub_hits)
+
+    def faults(self) -> list[Fault]:
+        return list(self.runtime_faults)
+
+    def add_fault(self, fault: Fault) -> None:
+        self.runtime_faults.append(fault)
+
+    def clear_faults(self) -> None:
+        self.runtime_faults.clear()
+
+    def fault_hit_count(self, fault_id: str) -> int:
+        return self.fault_hits.get(fault_id, 0)
 
     def take_fault(self, fault: Fault) -> bool:
         """Whether ``fault`` fires now (and count it); faults with ``times`` fire that many times per id."""
@@ -175,3 +258,11 @@ class State:
         self.generations[gen_id] = record
         while len(self.generations) > self.generations_size:
             self.generations.popitem(last=False)
+
+    def generation(self, gen_id: str) -> dict[str, Any] | None:
+        return self.generations.get(gen_id)
+
+    def update_generation(self, gen_id: str, **fields: Any) -> None:
+        record = self.generations.get(gen_id)
+        if record is not None:
+            record.update(fields)
