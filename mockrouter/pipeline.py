@@ -66,12 +66,21 @@ class _Ctx:
 class Mock:
     """One mock world: settings, fixtures, runtime state, journal and clock."""
 
-    def __init__(self, settings: Settings | None = None, world: World | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        world: World | None = None,
+        state: State | None = None,
+        journal: Journal | None = None,
+    ) -> None:
+        """``state`` and ``journal`` default to in-memory ones; several workers pass a shared store's."""
         self.settings = settings or Settings()
         self.world = world if world is not None else load_for(self.settings)
         s = self.settings
-        self.state = State(self.world, generations_size=2 * s.journal_size, seed=s.seed, time_scale=s.time_scale)
-        self.journal = Journal(s.journal_size)
+        self.state = state or State(
+            self.world, generations_size=2 * s.journal_size, seed=s.seed, time_scale=s.time_scale
+        )
+        self.journal = journal or Journal(s.journal_size)
         self.clock = seeding.Clock(s.clock)
         self.catalogue = Catalogue(self)
         self._occurrences: dict[str, int] = {}
