@@ -185,10 +185,9 @@ class Catalogue:
         stream: bool,
         prompt: Prompt,
     ) -> dict[str, Any]:
+        """The record's template: ``memo.fill_record`` adds the id, the time and the request's headers."""
         attempt = outcome.served
         assert attempt is not None
-        headers = ctx.call.headers
-        created = dt.datetime.fromtimestamp(served.created, dt.UTC).isoformat()
         latency = round(outcome.timeline.ttft_ms)
         gen_time = round(
             sum(c.completion_tokens + c.reasoning_tokens for c in choices) * 1000 / outcome.timeline.tokens_per_second
@@ -208,7 +207,7 @@ class Catalogue:
             "total_cost": usage.cost,
             "cache_discount": None,
             "upstream_inference_cost": usage.upstream_cost,
-            "created_at": created,
+            "created_at": None,
             "model": served.model,
             "app_id": None,
             "streamed": stream,
@@ -232,7 +231,7 @@ class Catalogue:
             "num_input_audio_prompt": prompt.audio_parts or None,
             "num_media_completion": 0,
             "num_search_results": 0,
-            "origin": headers.get("http-referer", ""),
+            "origin": "",
             "usage": usage.cost,
             "is_byok": usage.is_byok,
             "external_user": body.get("user"),
@@ -240,12 +239,12 @@ class Catalogue:
             # Era B
             "router": self_router(body),
             "provider_responses": responses,
-            "http_referer": headers.get("http-referer"),
-            "user_agent": headers.get("user-agent"),
-            "app_title": headers.get("x-openrouter-title") or headers.get("x-title"),
+            "http_referer": None,
+            "user_agent": None,
+            "app_title": None,
             "service_tier": None,
             "data_region": "global",
-            "session_id": body.get("session_id") or headers.get("x-session-id"),
+            "session_id": None,
             "request_id": None,
             "num_fetches": 0,
             "web_search_engine": None,

@@ -53,7 +53,8 @@ def _reasoning_details(served: Served, choice: Choice, hidden: bool) -> list[dic
     if choice.reasoning_tokens == 0:
         return []
     if hidden or choice.reasoning is None:
-        digest = hashlib.sha256(f"{served.id}/{choice.index}".encode()).digest() * 3
+        seed = f"{served.model}/{choice.index}/{choice.reasoning_tokens}/{choice.content}"
+        digest = hashlib.sha256(seed.encode()).digest() * 3
         return [{"type": "reasoning.encrypted", "data": base64.b64encode(digest).decode(), "id": f"rs_{digest[:12].hex()}",
                  "format": served.reasoning_format, "index": 0}]  # fmt: skip
     return [{"type": "reasoning.text", "text": choice.reasoning, "format": served.reasoning_format, "index": 0}]

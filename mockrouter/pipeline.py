@@ -7,11 +7,10 @@ Every exit path records the request in the journal (``finally``).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any
 
 from mockrouter import contract, errors, generation, seeding
@@ -21,23 +20,21 @@ from mockrouter.bodies import (
     decode,
     journal_body,
     last_user_text,
-    reasoning_format,
-    upstream_body,
-    usage_requested,
 )
 from mockrouter.calls import Call, Reply, Stream
 from mockrouter.catalogue import Catalogue
-from mockrouter.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
+from mockrouter.completion import prepare
 from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault, parse_header
 from mockrouter.fixtures import load_for
 from mockrouter.journal import Entry, Journal, key_digest, redact
 from mockrouter.matching import Probe, nearest, select
+from mockrouter.memo import Memo, Prepared, affordable, fill, fill_record
 from mockrouter.planner import Plan, plan
 from mockrouter.settings import Settings
 from mockrouter.simulation import Outcome, simulate, user_text
 from mockrouter.state import KeyState, State
-from mockrouter.usage import account, affordable_tokens, max_cost, usage_block
+from mockrouter.usage import affordable_tokens, max_cost
 from mockrouter.world import Stub, World
 
 __all__ = ["Mock"]
@@ -45,15 +42,7 @@ __all__ = ["Mock"]
 log = logging.getLogger("mockrouter")
 _ROUTING_KEYS = ("stream", "stream_options", "usage", "provider", "models", "route", "transforms", "plugins")
 _GENERATED_CACHE = 2048
-_JSON_SEPARATORS = (",", ":")
-
-
-def _dumps(doc: Any) -> bytes:
-    return json.dumps(doc, separators=_JSON_SEPARATORS, ensure_ascii=False).encode()
-
-
-def _sse(doc: Any) -> bytes:
-    return b"data: " + _dumps(doc) + b"\n\n"
+_MEMO_BODY_BYTES = 64 * 1024
 
 
 @dataclass(slots=True)
@@ -61,6 +50,8 @@ class _Ctx:
     call: Call
     entry: Entry
     ks: KeyState | None = None
+    memo_key: Hashable | None = None
+    epoch: int = 0  # the state's epoch as the request arrived (before its own stub hits move it on)
 
 
 class Mock:
@@ -83,8 +74,9 @@ class Mock:
         self.journal = journal or Journal(s.journal_size)
         self.clock = seeding.Clock(s.clock)
         self.catalogue = Catalogue(self)
-        self._occurrences: dict[str, int] = {}
         self._generated: dict[tuple[int, str, generation.Spec], tuple[generation.Choice, ...]] = {}
+        self._memo = Memo()
+        self._memoizable = not any(e.reliability.outages for m in self.world.models.values() for e in m.endpoints)
 
     @property
     def profile(self) -> str:
@@ -109,7 +101,7 @@ class Mock:
     def reset(self, journal: bool = True) -> None:
         self.state.reset()
         self.clock.reset()
-        self._occurrences.clear()
+        self._memo.clear()
         if journal:
             self.journal.clear()
 
@@ -247,6 +239,11 @@ class Mock:
 
     def _complete(self, ctx: _Ctx, legacy: bool) -> Reply:
         ks = self.authenticate(ctx)
+        ctx.memo_key, ctx.epoch = self._memo_key(ctx.call, ks, legacy), self.state.epoch
+        if ctx.memo_key is not None:
+            prepared = self._memo.get(ctx.memo_key, ctx.epoch)
+            if prepared is not None and affordable(ks.account.balance, ks.limit_remaining, prepared.max_cost):
+                return self._deliver(ctx, ks, prepared)
         body = self.parse_body(ctx)
         faults, seed = self.overrides(ctx)
         if "messages" not in body and "prompt" not in body:
@@ -314,7 +311,12 @@ class Mock:
         if outcome.served is None:
             assert outcome.error is not None
             return self.error_reply(outcome.error, ctx, delay_ms=outcome.timeline.wait_ms)
-        return self._serve(ctx, body, ks, seed, stub, outcome, prompt, stream, legacy, fp)
+        prepared = prepare(self, ctx, body, seed, stub, outcome, prompt, stream, legacy, fp)
+        prepared.free, prepared.max_cost = first.model.variant == "free", float(cost)
+        prepared.replayable = prepared.replayable and not active and not (stub is not None and stub.fault is not None)
+        if prepared.replayable and ctx.memo_key is not None:
+            self._memo.put(ctx.memo_key, prepared)
+        return self._deliver(ctx, ks, prepared, counted=True)
 
     def _stub(self, ctx: _Ctx, body: dict[str, Any], ks: KeyState, stream: bool) -> Stub | None:
         stubs = self.state.stubs()
@@ -360,95 +362,63 @@ class Mock:
             rows.append({**outcome.served.describe(), "status": 200, "latency_ms": round(outcome.timeline.ttft_ms, 3)})
         entry.attempts = rows
 
-    def _serve(
-        self,
-        ctx: _Ctx,
-        body: dict[str, Any],
-        ks: KeyState,
-        seed: int,
-        stub: Stub | None,
-        outcome: Outcome,
-        prompt: generation.Prompt,
-        stream: bool,
-        legacy: bool,
-        fp: str,
-    ) -> Reply:
-        attempt = outcome.served
-        assert attempt is not None
-        model, endpoint = attempt.model, attempt.endpoint
-        spec = generation.Spec(
-            reasoning=model.reasoning,
-            max_output_tokens=endpoint.max_completion_tokens,
-            content=stub.content if stub else None,
-            tool_calls=stub.tool_calls if stub else None,
+    def _memo_key(self, call: Call, ks: KeyState, legacy: bool) -> Hashable | None:
+        """What a completion's outcome depends on besides the state's epoch; ``None``: work it out every time."""
+        headers = call.headers
+        if not self._memoizable or len(call.body) > _MEMO_BODY_BYTES or "x-mockrouter-fault" in headers:
+            return None
+        if self.state.faults():
+            return None
+        names = self.state.stub_header_names()
+        matched = tuple(headers.get(n) for n in names) if names else ()
+        return (
+            legacy,
+            call.body,
+            ks.key.key,
+            headers.get("x-mockrouter-seed"),
+            self.seed,
+            bool(self.time_scale),
+            matched,
         )
-        choices = self._generate(body, seed, spec, fp)
-        if stub is not None and stub.finish_reason:
-            choices = tuple(replace(c, finish_reason=stub.finish_reason) for c in choices)
-        usage = account(
-            endpoint, prompt.tokens, [c.completion_tokens + c.reasoning_tokens for c in choices],
-            [c.reasoning_tokens for c in choices], media=prompt.media, is_byok=attempt.byok,
-        )  # fmt: skip
-        self.state.charge(ks, usage.cost, usage.upstream_cost or 0.0)
-        include = self.profile != "launch" or usage_requested(body)
-        block = usage_block(usage, self.profile, include)
-        gen_id = self._generation_id(seed, fp)
-        served = Served(gen_id, self.clock.now(), model.id, endpoint.provider_name, endpoint.native_finish_reason,
-                        reasoning_format(endpoint.provider.slug))  # fmt: skip
+
+    def _deliver(self, ctx: _Ctx, ks: KeyState, p: Prepared, counted: bool = False) -> Reply:
+        """Serve a prepared completion: per-request checks and effects, a fresh id and time, the reply."""
         entry = ctx.entry
-        entry.served_model, entry.provider, entry.generation_id = model.id, endpoint.provider_name, gen_id
-        entry.usage, entry.cost = block, usage.cost
-        exclude = bool((body.get("reasoning") or {}).get("exclude")) or body.get("include_reasoning") is False
-        headers = {"X-Generation-Id": gen_id} if self.profile != "launch" else {}
-        timeline = outcome.timeline
-        record = self.catalogue.generation_record(ctx, body, served, choices, usage, outcome, stream, prompt)
-        self.state.remember(gen_id, record)
-        mid = outcome.mid_stream_error
-        if not stream:
-            doc = text_body(served, choices, block) if legacy else chat_body(
-                served, choices, block, exclude_reasoning=exclude,
-                error=self.error_body(mid)["error"] if mid is not None and timeline.break_kind == "mid_stream" else None,
-            )  # fmt: skip
-            tokens = sum(c.completion_tokens + c.reasoning_tokens for c in choices)
-            delay = (
-                timeline.ttft_ms
-                + tokens * 1000.0 / timeline.tokens_per_second
-                + (timeline.stall_ms if timeline.break_kind == "stall" else 0.0)
-            )
-            if mid is not None and timeline.break_kind == "mid_stream":
-                entry.outcome = "mid_stream_error"
-            return Reply(200, doc, headers, delay_ms=delay, disconnect=timeline.break_kind == "disconnect",
-                         time_scale=self.time_scale, on_end=self._finisher(entry, ctx.call) if timeline.break_kind == "disconnect" else None)  # fmt: skip
-        include_chunk = self.profile != "launch" or usage_requested(body)
-        events = text_chunks(served, choices, block if include_chunk else None) if legacy else chat_chunks(
-            served, choices, block if include_chunk else None, self.profile, exclude_reasoning=exclude)  # fmt: skip
-        if self.time_scale:
-            rnd = seeding.rng(seed, fp, "timing")
-            delays = [timeline.ttft_ms, *timeline.delays([n for _, n in events[1:]], rnd)] if events else []
-        else:  # nothing will sleep: skip drawing the pacing
-            delays = [0.0] * len(events)
-        error_event = None
-        if mid is not None:
-            error_event = _sse(stream_error_chunk(served, self.error_body(mid)["error"], legacy))
-        if body.get("debug", {}).get("echo_upstream_body") and not legacy:
-            echo = {"id": gen_id, "provider": served.provider, "model": served.model, "object": "chat.completion.chunk",
-                    "created": served.created, "choices": [], "debug": {"echo_upstream_body": upstream_body(body, model.id)}}  # fmt: skip
-            events.insert(0, (echo, 0))
-            delays.insert(1, 0.0)
+        if not counted:  # what the full pipeline does before planning
+            entry.body, entry.model, entry.stream = p.body, p.model, p.stream
+            entry.near_misses, entry.attempts = p.near_misses, p.attempts
+            if p.stub is not None:
+                entry.stub = p.stub.name
+                self.state.stub_hit(p.stub)
+            if p.free:
+                self._free_limits(ks)
+        self.state.charge(ks, p.cost, p.upstream_cost)
+        gen_id = self.clock.generation_id(p.seed, p.fp)
+        created = self.clock.now()
+        entry.served_model, entry.provider, entry.generation_id = p.served_model, p.provider, gen_id
+        entry.usage, entry.cost = p.usage, p.cost
+        if p.outcome is not None:
+            entry.outcome = p.outcome
+        self.state.remember(gen_id, fill_record(p.record, gen_id, created, ctx.call.headers, p.body or {}))
+        headers = {"X-Generation-Id": gen_id} if p.id_header else {}
+        if p.raw is not None:
+            disconnect = p.disconnect
+            return Reply(200, None, headers, delay_ms=p.delay_ms, disconnect=disconnect, raw=fill(p.raw, gen_id, created),
+                         time_scale=self.time_scale, on_end=self._finisher(entry, ctx.call) if disconnect else None)  # fmt: skip
         return Reply(
             200,
             headers=headers,
             content_type="text/event-stream",
             time_scale=self.time_scale,
             stream=Stream(
-                events=[_sse(doc) for doc, _ in events] + [b"data: [DONE]\n\n"],
-                delays_ms=[*delays, 0.0],
+                events=[fill(e, gen_id, created) for e in p.events],
+                delays_ms=p.delays_ms,
                 time_scale=self.time_scale,
                 keepalive_s=self.settings.keepalive_s,
-                break_after=timeline.break_after,
-                break_kind=timeline.break_kind,
-                stall_ms=timeline.stall_ms,
-                error_event=error_event,
+                break_after=p.break_after,
+                break_kind=p.break_kind,
+                stall_ms=p.stall_ms,
+                error_event=fill(p.error_event, gen_id, created) if p.error_event is not None else None,
                 done_after_error=self.settings.done_after_error,
                 on_end=self._finisher(entry, ctx.call),
             ),
@@ -481,12 +451,3 @@ class Mock:
                 self.state.update_generation(entry.generation_id, **changes)
 
         return finish
-
-    def _generation_id(self, seed: int, fp: str) -> str:
-        if self.clock.pinned is None:
-            return self.clock.generation_id()
-        count = self._occurrences.get(fp, 0)
-        self._occurrences[fp] = count + 1
-        rnd = seeding.rng(seed, fp, f"id/{self.clock.pinned}/{count}")
-        alnum = seeding._ALNUM
-        return f"gen-{self.clock.now()}-" + "".join(rnd.choices(alnum, k=20))

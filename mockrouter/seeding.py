@@ -45,6 +45,7 @@ class Clock:
     def __init__(self, pinned: int | None = None) -> None:
         self.pinned = pinned
         self._rand = random.Random(pinned)  # ids need not be secret: seeded from os.urandom when not pinned
+        self._occurrences: dict[str, int] = {}
 
     def now(self) -> int:
         return self.pinned if self.pinned is not None else int(time.time())
@@ -52,7 +53,13 @@ class Clock:
     def reset(self) -> None:
         if self.pinned is not None:
             self._rand = random.Random(self.pinned)
+        self._occurrences.clear()
 
-    def generation_id(self) -> str:
-        suffix = "".join(self._rand.choices(_ALNUM, k=20))
-        return f"gen-{self.now()}-{suffix}"
+    def generation_id(self, seed: int = 0, fingerprint: str = "") -> str:
+        """A fresh id; pinned, the n-th id of the same request under the same seed is always the same."""
+        if self.pinned is None:
+            return f"gen-{self.now()}-" + "".join(self._rand.choices(_ALNUM, k=20))
+        count = self._occurrences.get(fingerprint, 0)
+        self._occurrences[fingerprint] = count + 1
+        rnd = rng(seed, fingerprint, f"id/{self.pinned}/{count}")
+        return f"gen-{self.pinned}-" + "".join(rnd.choices(_ALNUM, k=20))

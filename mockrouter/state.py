@@ -80,7 +80,16 @@ class State:
     def begin(self) -> None:
         """Called as each request arrives (a shared store refreshes what other workers changed)."""
 
+    def changed(self) -> None:
+        """Something a request's outcome depends on changed (stubs, faults, scenarios, settings, keys): the
+        pipeline's memo of earlier outcomes (``epoch``-stamped) no longer holds."""
+        self.epoch += 1
+        self._sorted_stubs: list[Stub] | None = None
+        self._header_names: tuple[str, ...] | None = None
+
     def reset(self) -> None:
+        self.epoch = getattr(self, "epoch", 0)
+        self.changed()
         self.started = time.monotonic()
         self.seed = self.initial_seed
         self.time_scale = self.initial_time_scale
@@ -107,6 +116,7 @@ class State:
             self.time_scale = time_scale
         if down is not None:
             self.down = set(down)
+        self.changed()
 
     # ------------------------------------------------------------------ accounts and keys
 
@@ -123,10 +133,12 @@ class State:
         """Change a key's settings (limit, disabled, management...)."""
         ks = self.key_state(token)
         ks.key = replace(ks.key, **changes)
+        self.changed()
         return ks
 
     def set_byok(self, account_id: str, byok: dict[str, ByokKey]) -> None:
         self.set_credits(account_id).byok = dict(byok)
+        self.changed()
 
     def _account(self, a: Account) -> AccountState:
         return AccountState(a.id, a.credits, a.usage, a.purchased, dict(a.byok))
@@ -196,25 +208,38 @@ class State:
 
     def set_scenario(self, name: str, value: str) -> None:
         self.scenarios[name] = value
+        self.changed()
 
     def reset_scenarios(self, name: str | None = None) -> None:
         if name is None:
             self.scenarios.clear()
         else:
             self.scenarios.pop(name, None)
+        self.changed()
 
     def stubs(self) -> list[Stub]:
-        return sorted([*self.runtime_stubs, *self.world.stubs], key=lambda s: s.priority)
+        """Runtime and fixture stubs by priority (do not change the list: it is kept until the stubs change)."""
+        if self._sorted_stubs is None:
+            self._sorted_stubs = sorted([*self.runtime_stubs, *self.world.stubs], key=lambda s: s.priority)
+        return self._sorted_stubs
+
+    def stub_header_names(self) -> tuple[str, ...]:
+        """The request headers any stub matches on (a request's outcome depends on them)."""
+        if self._header_names is None:
+            self._header_names = tuple(sorted({n for s in self.stubs() for n in s.match.headers}))
+        return self._header_names
 
     def add_stubs(self, stubs: list[Stub]) -> None:
         """Install runtime stubs, replacing those of the same names."""
         names = {s.name for s in stubs}
         self.runtime_stubs = [s for s in self.runtime_stubs if s.name not in names] + list(stubs)
+        self.changed()
 
     def remove_stubs(self, name: str | None = None) -> int:
         """Remove the runtime stub ``name`` (all of them with ``None``); how many went."""
         before = len(self.runtime_stubs)
         self.runtime_stubs = [s for s in self.runtime_stubs if name is not None and s.name != name]
+        self.changed()
         return before - len(self.runtime_stubs)
 
     def stub_hit(self, stub: Stub) -> None:
@@ -222,6 +247,8 @@ class State:
         self.stub_hits[stub.name] = self.stub_hits.get(stub.name, 0) + 1
         if stub.scenario and stub.sets:
             self.scenarios[stub.scenario] = stub.sets
+        if stub.times is not None or stub.sets:
+            self.changed()
 
     def stub_hit_counts(self) -> dict[str, int]:
         return dict(self.stub_hits)
@@ -231,9 +258,11 @@ class State:
 
     def add_fault(self, fault: Fault) -> None:
         self.runtime_faults.append(fault)
+        self.changed()
 
     def clear_faults(self) -> None:
         self.runtime_faults.clear()
+        self.changed()
 
     def fault_hit_count(self, fault_id: str) -> int:
         return self.fault_hits.get(fault_id, 0)

@@ -1,0 +1,123 @@
+"""A completion, worked out once: what a repeated request replays.
+
+Everything the pipeline decides for a completion is a pure function of the request's bytes, the key, the seed and
+the runtime state's ``epoch`` (stubs, faults, scenarios, settings, keys): the plan, the simulated attempts, the
+generated choices, usage and cost, and the encoded response. A :class:`Prepared` holds all of it, with the
+generation id and ``created`` left as markers in the encoded bytes. Delivering it (``Mock._deliver``) does only what
+must happen for every request: the credit and free-model checks, stub hit counts, the charge, a fresh id and
+``created`` spliced in, the generation record and the journal entry. The slow path builds a ``Prepared`` and delivers
+it the same way, so a replayed response is byte for byte what the full pipeline would have sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockrouter.world import Stub
+
+__all__ = ["CREATED_MARK", "ID_MARK", "Memo", "Prepared", "affordable", "fill", "fill_record"]
+
+#: stand-ins for the generation id and ``created`` while a response is encoded (unguessable, fixed per process)
+ID_MARK = "gen-0000000000-" + secrets.token_hex(10)
+CREATED_MARK = 1_000_000_000 + secrets.randbelow(8_000_000_000)
+_ID_B = ID_MARK.encode()
+_CREATED_B = str(CREATED_MARK).encode()
+_UPSTREAM_MARK = f"chatcmpl-{ID_MARK[-20:]}"
+
+
+def affordable(balance: float, remaining: float | None, max_cost: float) -> bool:
+    """The credit checks a replay must pass (else the full pipeline answers, with the right error)."""
+    if balance < 0 or (remaining is not None and remaining <= 0):
+        return False
+    return max_cost <= 0 or (max_cost <= balance and (remaining is None or max_cost <= remaining))
+
+
+def fill(template: bytes, gen_id: str, created: int) -> bytes:
+    return template.replace(_ID_B, gen_id.encode()).replace(_CREATED_B, str(created).encode())
+
+
+def fill_record(
+    template: Mapping[str, Any], gen_id: str, created: int, headers: Mapping[str, str], body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A generation record from its template: the id, time and the request's own headers filled in."""
+    record = dict(template)
+    upstream = f"chatcmpl-{gen_id[-20:]}"
+    record["id"], record["upstream_id"] = gen_id, upstream
+    record["created_at"] = dt.datetime.fromtimestamp(created, dt.UTC).isoformat()
+    record["provider_responses"] = [
+        {**r, "id": upstream} if r.get("id") == _UPSTREAM_MARK else r for r in template["provider_responses"]
+    ]
+    referer = headers.get("http-referer")
+    record["origin"], record["http_referer"] = referer or "", referer
+    record["user_agent"] = headers.get("user-agent")
+    record["app_title"] = headers.get("x-openrouter-title") or headers.get("x-title")
+    record["session_id"] = body.get("session_id") or headers.get("x-session-id")
+    return record
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A completion's outcome with the id and ``created`` left open (see the module docstring)."""
+
+    epoch: int
+    body: Any  # the parsed request, as the journal keeps it
+    model: str | None
+    stream: bool
+    stub: Stub | None
+    near_misses: list[dict[str, Any]]
+    attempts: list[dict[str, Any]]
+    free: bool  # the first attempt is a free variant: free-model windows apply
+    max_cost: float  # what the credit checks hold against the balance and the key's limit
+    cost: float
+    upstream_cost: float
+    served_model: str
+    provider: str
+    usage: dict[str, Any] | None
+    record: dict[str, Any]  # generation record template
+    seed: int
+    fp: str
+    id_header: bool
+    raw: bytes | None = None  # non-streaming body template
+    delay_ms: float = 0.0
+    events: list[bytes] = field(default_factory=list)  # stream event templates
+    delays_ms: list[float] = field(default_factory=list)
+    outcome: str | None = None  # set on the journal entry up front ("mid_stream_error" without streaming)
+    disconnect: bool = False
+    break_after: int | None = None
+    break_kind: str | None = None
+    stall_ms: float = 0.0
+    error_event: bytes | None = None
+    replayable: bool = True
+
+
+class Memo:
+    """Bounded map of request key -> :class:`Prepared`, valid while the state's epoch is unchanged."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Prepared] = OrderedDict()
+        self.hits = 0
+
+    def get(self, key: Hashable, epoch: int) -> Prepared | None:
+        found = self._items.get(key)
+        if found is None or found.epoch != epoch:
+            return None
+        self.hits += 1
+        return found
+
+    def put(self, key: Hashable, prepared: Prepared) -> None:
+        self._items[key] = prepared
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)

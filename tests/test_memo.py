@@ -1,0 +1,181 @@
+"""A repeated request replays its worked-out completion (``mockrouter.memo``): the replay must be exactly what the
+full pipeline would have answered, and every per-request effect (charge, ids, record, journal, limits, stub hits)
+must still happen. The memo must give way whenever the outcome could differ."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from mockrouter import Mock, Settings
+from tests.conftest import AUTH, KEY, chat, make_client
+
+_IDS = re.compile(rb"gen-\d+-[A-Za-z0-9]{20}")
+_CREATED = re.compile(rb'"created":\d+')
+
+
+def _normal(raw: bytes) -> bytes:
+    return _CREATED.sub(b'"created":0', _IDS.sub(b"gen-ID", raw))
+
+
+def _entry(e: Any) -> dict[str, Any]:
+    d = e.as_dict()
+    for k in ("id", "time", "duration_ms", "generation_id", "ttft_ms"):
+        d.pop(k)
+    return d
+
+
+BODIES: list[dict[str, Any]] = [
+    {"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "Hello"}]},
+    {"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "Hello"}], "stream": True},
+    {"model": "anthropic/claude-sonnet-4", "messages": [{"role": "user", "content": "Think"}], "reasoning": {"effort": "low"}},
+    {"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "Weather?"}],
+     "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("body", BODIES, ids=["json", "stream", "reasoning", "tools"])
+def test_replay_is_what_the_full_pipeline_answers(body):
+    repeated = Mock(Settings(time_scale=0))
+    with make_client(repeated) as c:
+        first = c.post("/api/v1/chat/completions", json=body, headers=AUTH)
+        second = c.post("/api/v1/chat/completions", json=body, headers=AUTH)
+    assert repeated._memo.hits == 1
+    fresh = Mock(Settings(time_scale=0))
+    with make_client(fresh) as c:
+        reference = c.post("/api/v1/chat/completions", json=body, headers=AUTH)
+    assert fresh._memo.hits == 0
+    assert first.status_code == second.status_code == reference.status_code == 200
+    assert _normal(second.content) == _normal(reference.content) == _normal(first.content)
+    assert second.headers["x-generation-id"] != first.headers["x-generation-id"]
+    assert _entry(repeated.journal.last) == _entry(fresh.journal.last)
+
+
+def test_every_replay_is_charged_recorded_and_journaled(client, mock):
+    ids, costs = [], []
+    for n in range(5):
+        r = chat(client, headers={"User-Agent": f"agent/{n}"})
+        ids.append(r.json()["id"])
+        costs.append(r.json()["usage"]["cost"])
+    assert mock._memo.hits == 4
+    assert len(set(ids)) == 5
+    assert mock.state.key_state(KEY).usage == pytest.approx(sum(costs), abs=1e-12)
+    for n, gen_id in enumerate(ids):
+        record = client.get("/api/v1/generation", params={"id": gen_id}, headers=AUTH).json()["data"]
+        assert record["id"] == gen_id and record["upstream_id"] == f"chatcmpl-{gen_id[-20:]}"
+        assert record["user_agent"] == f"agent/{n}"
+        assert record["provider_responses"][-1]["id"] == record["upstream_id"]
+    entries = mock.journal.find(path="/api/v1/chat/completions")
+    assert [e.generation_id for e in entries] == ids
+    assert all(e.outcome == "ok" and e.cost == costs[0] for e in entries)
+
+
+def test_pinned_clock_ids_stay_deterministic_through_replays():
+    def ids() -> list[str]:
+        with make_client(Mock(Settings(time_scale=0, clock=1_700_000_000))) as c:
+            return [chat(c).json()["id"] for _ in range(3)]
+
+    first = ids()
+    assert first == ids() and len(set(first)) == 3
+    assert all(i.startswith("gen-1700000000-") for i in first)
+
+
+def test_seed_header_and_body_changes_are_not_replayed(client, mock):
+    base = chat(client).json()["choices"][0]["message"]["content"]
+    seeded = chat(client, headers={"X-Mockrouter-Seed": "99"}).json()["choices"][0]["message"]["content"]
+    other = chat(client, messages=[{"role": "user", "content": "Hello again"}]).json()
+    assert mock._memo.hits == 0
+    assert base != seeded
+    assert other["choices"][0]["message"]["content"] != base
+
+
+def test_runtime_stub_and_fault_take_effect_on_a_repeated_request(client, mock):
+    chat(client)
+    client.post("/__mockrouter/stubs", json={"name": "s", "match": {"model": "openai/gpt-5-mini"},
+                                               "respond": {"content": "stubbed"}})  # fmt: skip
+    assert chat(client).json()["choices"][0]["message"]["content"] == "stubbed"
+    client.post("/__mockrouter/faults", json={"kind": "error", "status": 429, "times": 1})
+    assert chat(client).status_code == 429
+    assert chat(client).json()["choices"][0]["message"]["content"] == "stubbed"
+    assert mock.state.stub_hit_counts()["s"] == 3  # the faulted request matched the stub too
+
+
+def test_scenario_steps_are_not_replayed(client):
+    stubs = [
+        {"name": "one", "match": {"model": "openai/gpt-5-mini"}, "respond": {"content": "first"},
+         "scenario": {"name": "flow", "requires": "started", "sets": "second"}},
+        {"name": "two", "match": {"model": "openai/gpt-5-mini"}, "respond": {"content": "second"},
+         "scenario": {"name": "flow", "requires": "second", "sets": "done"}},
+    ]  # fmt: skip
+    client.post("/__mockrouter/stubs", json=stubs)
+    answers = [chat(client).json()["choices"][0]["message"]["content"] for _ in range(3)]
+    assert answers[:2] == ["first", "second"]
+    assert answers[2] not in ("first", "second")
+
+
+def test_times_limited_stub_stops_matching(client):
+    client.post("/__mockrouter/stubs", json={"name": "twice", "match": {"model": "openai/gpt-5-mini"}, "times": 2,
+                                               "respond": {"content": "limited"}})  # fmt: skip
+    answers = [chat(client).json()["choices"][0]["message"]["content"] for _ in range(4)]
+    assert answers[:2] == ["limited", "limited"]
+    assert "limited" not in answers[2:]
+
+
+def test_header_matched_stub_sees_each_request_headers(client):
+    client.post("/__mockrouter/stubs", json={"name": "h", "match": {"headers": {"x-team": "^red$"}},
+                                               "respond": {"content": "red team"}})  # fmt: skip
+    red = chat(client, headers={"X-Team": "red"}).json()["choices"][0]["message"]["content"]
+    blue = chat(client, headers={"X-Team": "blue"}).json()["choices"][0]["message"]["content"]
+    again = chat(client, headers={"X-Team": "red"}).json()["choices"][0]["message"]["content"]
+    assert red == again == "red team" and blue != "red team"
+
+
+def test_credits_and_key_limit_still_checked_on_replays(client, mock):
+    assert chat(client).status_code == 200
+    account = mock.state.key_state(KEY).account
+    mock.state.set_credits(account.id, credits=account.usage)  # balance 0
+    r = chat(client)
+    assert r.status_code == 402 and r.json()["error"]["code"] == 402
+    mock.state.set_credits(account.id, credits=account.usage + 100)
+    mock.state.update_key(KEY, limit=mock.state.key_state(KEY).usage)
+    r = chat(client)
+    assert r.status_code == 403 and "limit" in r.json()["error"]["message"].lower()
+
+
+def test_free_model_window_counts_replays():
+    mock = Mock(Settings(time_scale=0))
+    with make_client(mock) as c:
+        codes = [chat(c, model="deepseek/deepseek-chat-v3-0324:free").status_code for _ in range(21)]
+    assert codes[:20] == [200] * 20 and codes[20] == 429
+    assert mock._memo.hits == 20  # the 21st was a replay too, refused by the window
+
+
+def test_settings_change_and_reset_forget_the_memo(client, mock):
+    chat(client)
+    client.put("/__mockrouter/settings", json={"seed": 5})
+    chat(client)
+    assert mock._memo.hits == 0
+    client.post("/__mockrouter/reset")
+    assert len(mock._memo) == 0
+
+
+def test_timed_outages_turn_the_memo_off():
+    from dataclasses import replace
+
+    from mockrouter.fixtures import load_for
+    from mockrouter.world import Outage
+
+    world = load_for(Settings())
+    model = world.models["openai/gpt-5-mini"]
+    first = model.endpoints[0]
+    later = replace(first, reliability=replace(first.reliability, outages=(Outage(3600, 7200, 503),)))
+    world = replace(world, models={**world.models, model.id: replace(model, endpoints=(later, *model.endpoints[1:]))})
+    mock = Mock(Settings(time_scale=0), world)
+    with make_client(mock) as c:
+        codes = [c.post("/api/v1/chat/completions", content=json.dumps(BODIES[0]), headers=AUTH).status_code
+                 for _ in range(3)]  # fmt: skip
+    assert codes == [200, 200, 200]
+    assert mock._memo.hits == 0 and len(mock._memo) == 0
