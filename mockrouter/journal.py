@@ -6,6 +6,7 @@ ends, so a cancellation is recorded too). Keys are stored redacted. Bounded: the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import logging
@@ -19,11 +20,13 @@ from typing import Any
 __all__ = ["Entry", "Journal", "key_digest", "log_line", "redact"]
 
 
+@functools.lru_cache(maxsize=4096)
 def key_digest(secret: str) -> str:
     """A stable, non-reversible id of a key (journal queries by key)."""
     return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
+@functools.lru_cache(maxsize=4096)
 def redact(secret: str | None) -> str | None:
     """A key reduced to a short prefix: never log or record a full API key."""
     if secret is None:
@@ -81,7 +84,7 @@ class Journal:
 
     def open(self, method: str, path: str, query: str, headers: dict[str, str]) -> Entry:
         """Start an entry for an arriving request (it is in the journal from that moment on)."""
-        safe = {k: (_redact_header(k, v)) for k, v in headers.items()}
+        safe = {k: (_redact_header(k.lower(), v) if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
         entry = Entry(next(self._ids), time.time(), method, path, query, safe)
         self._entries.append(entry)
         self.total += 1
@@ -152,14 +155,15 @@ class Journal:
         return self._entries[-1] if self._entries else None
 
 
+_SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "x-mockrouter-admin-token", "cookie"})
+
+
 def _redact_header(name: str, value: str) -> str:
-    lowered = name.lower()
-    if lowered == "authorization":
+    """A secret header's value reduced to a prefix (``name`` is lower-case, as the journal keeps headers)."""
+    if name == "authorization":
         scheme, _, token = value.partition(" ")
         return f"{scheme} {redact(token)}" if token else (redact(value) or "")
-    if lowered in ("x-api-key", "api-key", "x-mockrouter-admin-token", "cookie"):
-        return redact(value) or ""
-    return value
+    return redact(value) or ""
 
 
 access_log = logging.getLogger("mockrouter.access")

@@ -12,8 +12,9 @@ it the same way, so a replayed response is byte for byte what the full pipeline 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
-from collections import OrderedDict
+from collections import ChainMap, OrderedDict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,23 +42,32 @@ def fill(template: bytes, gen_id: str, created: int) -> bytes:
     return template.replace(_ID_B, gen_id.encode()).replace(_CREATED_B, str(created).encode())
 
 
+@functools.lru_cache(maxsize=64)
+def _iso(created: int) -> str:
+    return dt.datetime.fromtimestamp(created, dt.UTC).isoformat()
+
+
 def fill_record(
-    template: Mapping[str, Any], gen_id: str, created: int, headers: Mapping[str, str], body: Mapping[str, Any]
-) -> dict[str, Any]:
-    """A generation record from its template: the id, time and the request's own headers filled in."""
-    record = dict(template)
+    template: dict[str, Any], gen_id: str, created: int, headers: Mapping[str, str], body: Mapping[str, Any]
+) -> ChainMap[str, Any]:
+    """A generation record from its template: the id, time and the request's own headers laid over it (the template
+    is shared, never changed: later changes such as ``cancelled`` go to the overlay too)."""
     upstream = f"chatcmpl-{gen_id[-20:]}"
-    record["id"], record["upstream_id"] = gen_id, upstream
-    record["created_at"] = dt.datetime.fromtimestamp(created, dt.UTC).isoformat()
-    record["provider_responses"] = [
-        {**r, "id": upstream} if r.get("id") == _UPSTREAM_MARK else r for r in template["provider_responses"]
-    ]
     referer = headers.get("http-referer")
-    record["origin"], record["http_referer"] = referer or "", referer
-    record["user_agent"] = headers.get("user-agent")
-    record["app_title"] = headers.get("x-openrouter-title") or headers.get("x-title")
-    record["session_id"] = body.get("session_id") or headers.get("x-session-id")
-    return record
+    overlay = {
+        "id": gen_id,
+        "upstream_id": upstream,
+        "created_at": _iso(created),
+        "provider_responses": [
+            {**r, "id": upstream} if r.get("id") == _UPSTREAM_MARK else r for r in template["provider_responses"]
+        ],
+        "origin": referer or "",
+        "http_referer": referer,
+        "user_agent": headers.get("user-agent"),
+        "app_title": headers.get("x-openrouter-title") or headers.get("x-title"),
+        "session_id": body.get("session_id") or headers.get("x-session-id"),
+    }
+    return ChainMap(overlay, template)
 
 
 @dataclass(slots=True)

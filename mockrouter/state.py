@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -101,7 +102,7 @@ class State:
         self.runtime_stubs: list[Stub] = []
         self.runtime_faults: list[Fault] = []
         self.down: set[str] = set()
-        self.generations: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self.generations: OrderedDict[str, MutableMapping[str, Any]] = OrderedDict()
         for account in self.world.accounts.values():
             self.accounts[account.id] = self._account(account)
 
@@ -283,12 +284,12 @@ class State:
 
     # ------------------------------------------------------------------ generations
 
-    def remember(self, gen_id: str, record: dict[str, Any]) -> None:
+    def remember(self, gen_id: str, record: MutableMapping[str, Any]) -> None:
         self.generations[gen_id] = record
         while len(self.generations) > self.generations_size:
             self.generations.popitem(last=False)
 
-    def generation(self, gen_id: str) -> dict[str, Any] | None:
+    def generation(self, gen_id: str) -> MutableMapping[str, Any] | None:
         return self.generations.get(gen_id)
 
     def update_generation(self, gen_id: str, **fields: Any) -> None:
