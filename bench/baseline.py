@@ -107,6 +107,7 @@ def config(app: Starlette, port: int) -> uvicorn.Config:
         log_level="warning",
         access_log=False,
         timeout_keep_alive=30,
+        proxy_headers=False,
         lifespan="off",
     )
 

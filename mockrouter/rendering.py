@@ -86,24 +86,17 @@ class Responder:
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.reply.headers.items()
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        gone = asyncio.Event()
-
-        async def watch() -> None:
-            while True:
-                message: Message = await receive()
-                if message["type"] == "http.disconnect":
-                    gone.set()
-                    return
-
-        watcher = asyncio.get_running_loop().create_task(watch())
+        # the request body has been read: the next ASGI message is the client's disconnect
+        gone: asyncio.Task[Message] = asyncio.get_running_loop().create_task(receive())  # type: ignore[arg-type]
         sent, ttft, outcome = 0, None, "completed"
         scale = stream.time_scale
         target = self.call.arrived or time.monotonic()
-        last = len(stream.events) - 1
+        events, delays, count = stream.events, stream.delays_ms, len(stream.events)
+        i = 0
         try:
             await send({"type": "http.response.body", "body": KEEPALIVE, "more_body": True})
-            for i, event in enumerate(stream.events):
-                if i == stream.break_after and i < last:
+            while i < count:
+                if i == stream.break_after and i < count - 1:
                     if stream.break_kind == "mid_stream" and stream.error_event is not None:
                         tail = stream.error_event + (b"data: [DONE]\n\n" if stream.done_after_error else b"")
                         await send({"type": "http.response.body", "body": tail, "more_body": True})
@@ -116,33 +109,50 @@ class Responder:
                         target += stream.stall_ms * scale / 1000.0
                         outcome = "stalled"
                 if scale:
-                    target += stream.delays_ms[i] * scale / 1000.0
+                    target += delays[i] * scale / 1000.0
                     if i == 0:
                         await self._keepalive_until(target, send, stream.keepalive_s, gone)
                     else:
                         await wait_until(target)
-                if gone.is_set():
+                if gone.done():
                     outcome = "cancelled"
                     break
-                await send({"type": "http.response.body", "body": event, "more_body": True})
+                end = i + 1
+                if i > 0:  # events already due go out in one write (the first token always alone)
+                    now = time.monotonic()
+                    while end < count and end != stream.break_after:
+                        if scale:
+                            due = target + delays[end] * scale / 1000.0
+                            if due > now:
+                                break
+                            target = due
+                        end += 1
+                body = events[i] if end == i + 1 else b"".join(events[i:end])
+                last = end == count and stream.break_after is None  # the end of the stream goes in the same write
+                await send({"type": "http.response.body", "body": body, "more_body": not last})
+                sent += end - i
                 if i == 0:
                     ttft = round((time.monotonic() - self.call.arrived) * 1000, 3) if self.call.arrived else None
-                sent += 1
+                    await asyncio.sleep(0)  # let other streams due now send their first token before our rest
+                i = end
             if outcome == "stalled":
                 outcome = "completed"
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            if not (i == count and stream.break_after is None):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
             outcome = "cancelled"
         except asyncio.CancelledError:
             outcome = "cancelled"
             raise
         finally:
-            watcher.cancel()
+            if gone.done() and not gone.cancelled():
+                gone.exception()  # retrieved: a failed receive only means the client is gone
+            gone.cancel()
             if stream.on_end is not None:
                 stream.on_end(outcome, sent, ttft)
 
-    async def _keepalive_until(self, target: float, send: Send, every: float, gone: asyncio.Event) -> None:
-        while not gone.is_set():
+    async def _keepalive_until(self, target: float, send: Send, every: float, gone: asyncio.Future[Any]) -> None:
+        while not gone.done():
             left = target - time.monotonic()
             if left <= 0:
                 return

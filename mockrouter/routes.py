@@ -105,7 +105,7 @@ class FastRoutes:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        scope["mockrouter.arrived"] = time.monotonic()
+        scope.setdefault("mockrouter.arrived", time.monotonic())
         route = self.routes.get(scope["path"])
         if route is None:
             await self.app(scope, receive, send)
