@@ -541,6 +541,10 @@ class Report:
                           "| ---: | --- |"]  # fmt: skip
                 lines += [f"| {p:.1f} | `{f}` |" for p, f in incl]
                 lines.append("")
+        before = BENCH / "PROFILE_BEFORE.md"
+        if before.exists():  # the frozen "before" of the hot-path work, to compare with the profile above
+            lines += ["", "## Profile before the hot-path work (commit 5010a9a, 0.16x-0.18x non-streaming)", "",
+                      *before.read_text().splitlines()[1:]]  # fmt: skip
         return "\n".join(lines).rstrip() + "\n"
 
 

@@ -1,0 +1,72 @@
+"""How a stream goes on the wire (``mockrouter.rendering``): the first token alone and on time, events already due
+together in one write, the end of the stream in the same write as the last events, pacing kept when it is real."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from mockrouter.calls import Call, Reply, Stream
+from mockrouter.rendering import KEEPALIVE, respond
+
+EVENTS = [f'data: {{"n":{i}}}\n\n'.encode() for i in range(6)] + [b"data: [DONE]\n\n"]
+
+
+def _run(stream: Stream) -> tuple[list[dict[str, Any]], list[float], list[tuple[str, int]]]:
+    """Serve ``stream`` to a recording ``send``; returns the body messages, when each was sent, and ``on_end``."""
+    messages: list[dict[str, Any]] = []
+    stamps: list[float] = []
+    ended: list[tuple[str, int]] = []
+    stream.on_end = lambda outcome, sent, ttft: ended.append((outcome, sent))
+
+    async def main() -> None:
+        never = asyncio.Event()
+
+        async def receive() -> dict[str, Any]:
+            await never.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                messages.append(message)
+                stamps.append(time.monotonic())
+
+        call = Call("POST", "/api/v1/chat/completions", arrived=time.monotonic())
+        reply = Reply(200, content_type="text/event-stream", stream=stream, time_scale=stream.time_scale)
+        await respond(reply, call)({"type": "http"}, receive, send)
+
+    asyncio.run(main())
+    return messages, stamps, ended
+
+
+def test_unpaced_stream_first_token_alone_then_the_rest_with_the_end():
+    messages, _, ended = _run(Stream(events=list(EVENTS), delays_ms=[0.0] * len(EVENTS), time_scale=0))
+    bodies = [m["body"] for m in messages]
+    assert bodies[0] == KEEPALIVE and bodies[1] == EVENTS[0]
+    assert bodies[2] == b"".join(EVENTS[1:])
+    assert [m["more_body"] for m in messages] == [True, True, False]
+    assert ended == [("completed", len(EVENTS))]
+
+
+def test_paced_stream_keeps_each_event_apart_and_on_time():
+    delays = [30.0, 15.0, 15.0, 15.0, 0.0, 0.0, 0.0]
+    messages, stamps, ended = _run(Stream(events=list(EVENTS), delays_ms=delays, time_scale=1.0))
+    bodies = [m["body"] for m in messages]
+    # events 3-6 fall due at the same moment: one write, which also ends the stream
+    assert bodies == [KEEPALIVE, *EVENTS[:3], b"".join(EVENTS[3:])] and messages[-1]["more_body"] is False
+    gaps = [(b - a) * 1000 for a, b in zip(stamps[1:4], stamps[2:5], strict=True)]
+    assert all(g >= 14.0 for g in gaps), gaps  # never early (topped-up waits)
+    assert ended == [("completed", len(EVENTS))]
+
+
+def test_break_point_is_not_swallowed_by_coalescing():
+    error = b'data: {"error":{"code":502}}\n\n'
+    stream = Stream(events=list(EVENTS), delays_ms=[0.0] * len(EVENTS), time_scale=0, break_after=3,
+                    break_kind="mid_stream", error_event=error, done_after_error=True)  # fmt: skip
+    messages, _, ended = _run(stream)
+    bodies = [m["body"] for m in messages]
+    assert bodies[1] == EVENTS[0] and bodies[2] == EVENTS[1] + EVENTS[2]
+    assert bodies[3] == error + b"data: [DONE]\n\n"
+    assert messages[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
+    assert ended == [("mid_stream_error", 3)]
