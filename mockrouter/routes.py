@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -13,11 +14,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockrouter.calls import Call
 from mockrouter.pipeline import Mock
-from mockrouter.rendering import respond
+from mockrouter.rendering import AbortStream, respond
 
 __all__ = ["FastRoutes", "api_routes", "not_found_route", "read_call"]
 
 PREFIX = "/api/v1"
+log = logging.getLogger("mockrouter")
 
 
 async def read_call(scope: Scope, receive: Receive, max_bytes: int) -> Call:
@@ -93,9 +95,11 @@ def not_found_route(mock: Mock) -> Callable[[Request], Awaitable[Any]]:
 
 
 class FastRoutes:
-    """ASGI middleware inside Starlette's error middleware: the API routes without path parameters are answered
-    straight from the ASGI scope (no routing, Request object or exception layer: that is half the per-request
-    cost of a mock); every other request is stamped with its arrival time and goes on to the router."""
+    """ASGI middleware ahead of Starlette: the API routes without path parameters are answered straight from the
+    ASGI scope (no routing, Request object or middleware layers: that is half the per-request cost of a mock);
+    every other request is stamped with its arrival time and goes on to Starlette. ``Mock.handle`` turns every
+    failure into a reply; should rendering fail before the response starts, the client still gets the 500
+    envelope."""
 
     def __init__(self, app: ASGIApp, mock: Mock) -> None:
         self.app, self.mock = app, mock
@@ -116,4 +120,13 @@ class FastRoutes:
             reply = self.mock.handle("method_not_allowed", call, allowed=", ".join(methods))
         else:
             reply = self.mock.handle(operation, call)
-        await respond(reply, call)(scope, receive, send)
+        try:
+            await respond(reply, call)(scope, receive, send)
+        except (AbortStream, OSError):
+            raise
+        except Exception:
+            log.exception("internal error rendering %s %s", call.method, call.path)
+            body = b'{"error":{"message":"Internal Server Error","code":500}}'
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 500, "headers": headers})  # raises if started
+            await send({"type": "http.response.body", "body": body})

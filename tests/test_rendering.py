@@ -70,3 +70,17 @@ def test_break_point_is_not_swallowed_by_coalescing():
     assert bodies[3] == error + b"data: [DONE]\n\n"
     assert messages[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
     assert ended == [("mid_stream_error", 3)]
+
+
+def test_a_reply_that_cannot_be_rendered_still_gets_the_envelope(monkeypatch):
+    from mockrouter import Mock, Settings
+    from tests.conftest import AUTH, make_client
+
+    mock = Mock(Settings(time_scale=0))
+    monkeypatch.setattr(mock, "handle", lambda *a, **k: Reply(200, body={"not json": object()}))
+    with make_client(mock) as client:
+        r = client.get("/api/v1/models", headers=AUTH)
+        assert r.status_code == 500
+        assert r.json() == {"error": {"message": "Internal Server Error", "code": 500}}
+        monkeypatch.undo()
+        assert client.get("/api/v1/models", headers=AUTH).status_code == 200  # and it keeps serving
