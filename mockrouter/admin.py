@@ -64,6 +64,7 @@ def _wrap(mock: Mock, fn: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         if not _allowed(mock, request):
             return _error(403, "The admin API is only reachable from loopback or with the admin token")
+        mock.state.begin()  # a shared store's state: see what other workers changed
         try:
             result = await fn(mock, request)
         except MockRouterError as exc:

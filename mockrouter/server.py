@@ -12,10 +12,12 @@ from typing import Any
 import uvicorn
 
 from mockrouter.app import create_app
+from mockrouter.fixtures import load_for
 from mockrouter.pipeline import Mock
 from mockrouter.settings import Settings
+from mockrouter.world import World
 
-__all__ = ["MockRouterServer", "run", "uvicorn_config"]
+__all__ = ["MockRouterServer", "run", "shared_mock", "uvicorn_config"]
 
 
 def _loop() -> str:
@@ -47,6 +49,26 @@ def uvicorn_config(app: Any, settings: Settings, **extra: Any) -> uvicorn.Config
         lifespan="off",
         **extra,
     )
+
+
+def shared_mock(settings: Settings, world: World | None = None, fresh: bool = False) -> Mock:
+    """A mock whose state and journal live in the Redis store at ``settings.redis``; ``fresh`` starts that
+    store again from the world (state and journal)."""
+    from mockrouter.shared import RedisState
+    from mockrouter.shared_journal import RedisJournal
+    from mockrouter.store import Store
+
+    if not settings.redis:
+        raise ValueError("a shared mock needs settings.redis")
+    world = world if world is not None else load_for(settings)
+    store = Store(settings.redis)
+    store.ping()
+    s = settings
+    state = RedisState(world, store, 2 * s.journal_size, s.seed, s.time_scale, fresh=fresh)
+    journal = RedisJournal(store, s.journal_size)
+    if fresh:
+        journal.clear()
+    return Mock(settings, world, state, journal)
 
 
 def run(settings: Settings) -> None:
