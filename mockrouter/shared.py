@@ -33,7 +33,7 @@ from typing import Any
 from mockrouter.faults import Fault
 from mockrouter.journal import key_digest
 from mockrouter.state import _DAY, AccountState, KeyState, State
-from mockrouter.store import Store, from_pico, to_pico
+from mockrouter.store import Store, from_pico, pairs, to_pico
 from mockrouter.world import ByokKey, Key, Stub, World
 
 __all__ = ["RedisState"]
@@ -151,8 +151,8 @@ class RedisState(State):
         version, scenarios, hits, next_id = self.store.run(
             ("GET", self._v), ("HGETALL", self._scenarios), ("HGETALL", self._hits), ("INCR", self._ids)
         )
-        self.scenarios = {_text(k): _text(v) for k, v in scenarios.items()}
-        self.stub_hits = {_text(k): int(v) for k, v in hits.items()}
+        self.scenarios = {_text(k): _text(v) for k, v in pairs(scenarios).items()}
+        self.stub_hits = {_text(k): int(v) for k, v in pairs(hits).items()}
         self.store.next_id = int(next_id)
         if version != self._version:
             self._load()
@@ -162,6 +162,7 @@ class RedisState(State):
             ("GET", self._v), ("HGETALL", self._conf), ("HGETALL", self._stubs), ("LRANGE", self._faults, 0, -1)
         )
         self._version = version
+        conf, stubs = pairs(conf), pairs(stubs)
         self.seed = int(conf.get(b"seed", self.initial_seed))
         self.time_scale = float(conf.get(b"time_scale", self.initial_time_scale))
         self.down = set(json.loads(conf.get(b"down", b"[]")))
@@ -234,13 +235,13 @@ class RedisState(State):
         )
         if not member and account_id not in self.world.accounts:
             return None
-        return self._account_state(account_id, h)
+        return self._account_state(account_id, pairs(h))
 
     def all_accounts(self) -> list[AccountState]:
         members = self.store.run(("SMEMBERS", self._accounts))[0]
         ids = [*self.world.accounts, *sorted(_text(m) for m in members if _text(m) not in self.world.accounts)]
         hashes = self.store.run(*(("HGETALL", self._account_key(i)) for i in ids))
-        return [self._account_state(i, h) for i, h in zip(ids, hashes, strict=True)]
+        return [self._account_state(i, pairs(h)) for i, h in zip(ids, hashes, strict=True)]
 
     def _base_key(self, token: str) -> Key:
         return self.world.keys.get(token) or Key(
@@ -258,6 +259,7 @@ class RedisState(State):
         if digest not in self._registered:
             commands += [("SADD", self._keys, digest), ("SADD", self._accounts, base.account)]
         kh, ah, free = self.store.run(*commands)[:3]
+        kh, ah = pairs(kh), pairs(ah)
         self._registered.add(digest)
         days: dict[int, list[float]] = {}
         for name, value in kh.items():
@@ -308,7 +310,7 @@ class RedisState(State):
         account_key = self._account_key(account_id)
         writes = [("HSET", account_key, *fields)] if fields else []
         h = self.store.run(("SADD", self._accounts, account_id), *writes, ("HGETALL", account_key))[-1]
-        return self._account_state(account_id, h)
+        return self._account_state(account_id, pairs(h))
 
     # ------------------------------------------------------------------ rate windows
 
@@ -378,7 +380,7 @@ class RedisState(State):
         if raw is None:
             return None
         record: dict[str, Any] = json.loads(raw)
-        record.update({_text(k): json.loads(v) for k, v in updates.items()})
+        record.update({_text(k): json.loads(v) for k, v in pairs(updates).items()})
         return record
 
     def update_generation(self, gen_id: str, **fields: Any) -> None:

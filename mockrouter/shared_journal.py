@@ -1,9 +1,9 @@
 """The journal of several workers, in the shared Redis store.
 
 Ids come from one counter (``INCR``; ``RedisState.begin`` fetches the next one in its round trip), so
-they are unique and in arrival order across workers. An entry is written as JSON when it opens (to a
-hash of requests in flight, riding on the request's next round trip; a request that completes before
-that round trip skips it) and when it closes (before its response is sent: to a list capped at
+they are unique and in arrival order across workers. An entry is written as JSON when it is still
+open at the event loop's next turn (to a hash of requests in flight: a stream's; a request answered
+within its turn never writes it) and when it closes (before its response is sent: to a list capped at
 ``size``). Clearing sets a floor: entries opened before it are not stored when they close, as an
 in-memory journal would forget them. Each entry records the ``worker`` (process id) that served it.
 """
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import fields
 from typing import Any
 
 from mockrouter.journal import Entry, Journal
@@ -44,7 +45,7 @@ class RedisJournal(Journal):
         self._list, self._floor, self._ids_key = store.key("j"), store.key("j-floor"), store.key("ids")
         self._closed, self._flight = store.key("j-total"), store.key("j-open")
         self._open: dict[int, Entry] = {}
-        self._unsent: dict[int, tuple[Any, ...]] = {}
+        self._unsent: dict[int, Callable[[], tuple[Any, ...]]] = {}
 
     @property
     def total(self) -> int:
@@ -60,9 +61,7 @@ class RedisJournal(Journal):
     def _add(self, entry: Entry) -> None:
         entry.worker = os.getpid()
         self._open[entry.id] = entry
-        command = ("HSET", self._flight, entry.id, _dumps(entry))
-        self._unsent[entry.id] = command
-        self.store.later(*command)
+        self._unsent[entry.id] = self.store.idle(lambda: ("HSET", self._flight, entry.id, _dumps(entry)))
 
     def close(self, entry: Entry) -> None:
         super().close(entry)
@@ -93,5 +92,9 @@ class RedisJournal(Journal):
         return min(self.size, int(stored) + int(flight))
 
 
+_FIELDS = tuple(f.name for f in fields(Entry))
+
+
 def _dumps(entry: Entry) -> str:
-    return json.dumps(entry.as_dict(), separators=(",", ":"), default=str)
+    """The entry as JSON (its fields as they are: ``Entry.as_dict`` deep-copies, which costs far more)."""
+    return json.dumps({name: getattr(entry, name) for name in _FIELDS}, separators=(",", ":"), default=str)
