@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: serve test check fmt contract bench clean install
+.PHONY: serve test check fmt contract bench clean install redis-server
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "mockrouter needs Python 3.11 or newer" >&2; exit 1; }
@@ -21,7 +21,15 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/mockrouter serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# The tests of several workers start their own redis-server (Debian's package): installed here when missing.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+	  if command -v apt-get >/dev/null 2>&1 && { [ -z "$$SUDO" ] || sudo -n true 2>/dev/null; }; then \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; \
+	  else echo "tests of several workers need redis-server: apt-get install -y redis-server" >&2; fi; }
+
+test: $(STAMP) redis-server
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: $(STAMP)
@@ -39,6 +47,8 @@ contract: $(STAMP)
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { echo "make bench needs wrk: apt-get install -y wrk" >&2; exit 1; }
 	$(BIN)/python bench/run.py
+	@command -v redis-server >/dev/null 2>&1 || { echo "bench/workers.py needs redis-server: make redis-server" >&2; exit 1; }
+	$(BIN)/python bench/workers.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -64,6 +65,7 @@ def _wrap(mock: Mock, fn: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         if not _allowed(mock, request):
             return _error(403, "The admin API is only reachable from loopback or with the admin token")
+        mock.state.begin()  # a shared store's state: see what other workers changed
         try:
             result = await fn(mock, request)
         except MockRouterError as exc:
@@ -85,7 +87,8 @@ def _wrap(mock: Mock, fn: Handler) -> Callable[[Request], Awaitable[Response]]:
 
 async def health(mock: Mock, request: Request) -> Any:
     return {"status": "ok", "models": len(mock.world.models), "journal": len(mock.journal), "profile": mock.profile,
-            "seed": mock.seed, "time_scale": mock.time_scale, "sources": list(mock.world.sources)}  # fmt: skip
+            "seed": mock.seed, "time_scale": mock.time_scale, "sources": list(mock.world.sources),
+            "worker": os.getpid()}  # fmt: skip
 
 
 async def reset(mock: Mock, request: Request) -> Any:

@@ -63,7 +63,8 @@ def main() -> None:
 @opt("--journal-size", default=1000, show_default=True, type=int)
 @opt("--admin-token", default=None, help="require this token on /__mockrouter/")
 @opt("--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"]))
-@opt("--workers", default=1, show_default=True, type=int)
+@opt("--workers", default=1, show_default=True, type=int, help="processes; several share state in Redis")
+@opt("--redis", default=None, help="shared store URL for --workers > 1 (default: a private redis-server)")
 def serve(**options: Any) -> None:
     """Serve the mock (default world plus any scenarios and fixture files)."""
     try:

@@ -2,6 +2,8 @@
 
 Entries are recorded in a ``finally`` around the pipeline (streams complete theirs when the stream
 ends, so a cancellation is recorded too). Keys are stored redacted. Bounded: the oldest entries go.
+A shared store's journal (``mockrouter.shared_journal``) overrides the storage hooks: ``_next_id``,
+``_add``, ``close``, ``clear``, ``entries`` and ``total``; the queries are written once, here.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 import re
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -67,6 +69,7 @@ class Entry:
     faults: list[dict[str, Any]] = field(default_factory=list)
     retry_after: str | None = None
     done: bool = False
+    worker: int | None = None  # the serving process's id when several workers share a journal
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,15 +83,30 @@ class Journal:
         self.size = size
         self._entries: deque[Entry] = deque(maxlen=size)
         self._ids = itertools.count(1)
-        self.total = 0
+        self._total = 0
+
+    @property
+    def total(self) -> int:
+        """Entries ever opened (clearing the journal does not reset it)."""
+        return self._total
 
     def open(self, method: str, path: str, query: str, headers: dict[str, str]) -> Entry:
         """Start an entry for an arriving request (it is in the journal from that moment on)."""
         safe = {k: (_redact_header(k.lower(), v) if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
-        entry = Entry(next(self._ids), time.time(), method, path, query, safe)
-        self._entries.append(entry)
-        self.total += 1
+        entry = Entry(self._next_id(), time.time(), method, path, query, safe)
+        self._add(entry)
         return entry
+
+    def _next_id(self) -> int:
+        return next(self._ids)
+
+    def _add(self, entry: Entry) -> None:
+        self._entries.append(entry)
+        self._total += 1
+
+    def entries(self) -> Sequence[Entry]:
+        """The entries now held, oldest first."""
+        return self._entries
 
     def close(self, entry: Entry) -> None:
         """An entry is complete (its response, or its stream, ended): a shared journal stores it now."""
@@ -99,10 +117,10 @@ class Journal:
         self._entries.clear()
 
     def __iter__(self) -> Iterator[Entry]:
-        return iter(list(self._entries))
+        return iter(list(self.entries()))
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self.entries())
 
     def find(
         self,
@@ -122,7 +140,7 @@ class Journal:
         hre = re.compile(hpattern) if hpattern else None
         wanted_hash = key_digest(key) if key else None
         out = []
-        for e in self._entries:
+        for e in self.entries():
             if model is not None and model not in (e.model, e.served_model):
                 continue
             if wanted_hash is not None and e.key_hash != wanted_hash:
@@ -148,11 +166,12 @@ class Journal:
         return len(self.find(**criteria))
 
     def unmatched(self) -> list[Entry]:
-        return [e for e in self._entries if e.near_misses and e.stub is None]
+        return [e for e in self.entries() if e.near_misses and e.stub is None]
 
     @property
     def last(self) -> Entry | None:
-        return self._entries[-1] if self._entries else None
+        entries = self.entries()
+        return entries[-1] if entries else None
 
 
 _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "x-mockrouter-admin-token", "cookie"})

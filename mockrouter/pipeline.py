@@ -68,10 +68,12 @@ class Mock:
         self.settings = settings or Settings()
         self.world = world if world is not None else load_for(self.settings)
         s = self.settings
-        self.state = state or State(
-            self.world, generations_size=2 * s.journal_size, seed=s.seed, time_scale=s.time_scale
+        self.state = (
+            state
+            if state is not None
+            else State(self.world, generations_size=2 * s.journal_size, seed=s.seed, time_scale=s.time_scale)
         )
-        self.journal = journal or Journal(s.journal_size)
+        self.journal = journal if journal is not None else Journal(s.journal_size)
         self.clock = seeding.Clock(s.clock)
         self.catalogue = Catalogue(self)
         self._generated: dict[tuple[int, str, generation.Spec], tuple[generation.Choice, ...]] = {}

@@ -3,19 +3,29 @@ daemon thread on a pre-bound socket (for tests and the pytest plugin)."""
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
 import socket
 import threading
 import time
-from types import TracebackType
+from contextlib import ExitStack
+from types import FrameType, TracebackType
 from typing import Any
 
 import uvicorn
 
 from mockrouter.app import create_app
+from mockrouter.fixtures import load_for
 from mockrouter.pipeline import Mock
 from mockrouter.settings import Settings
+from mockrouter.world import World
 
-__all__ = ["MockRouterServer", "run", "uvicorn_config"]
+__all__ = ["MockRouterServer", "run", "shared_mock", "uvicorn_config"]
+
+log = logging.getLogger("mockrouter")
 
 
 def _loop() -> str:
@@ -58,15 +68,108 @@ def uvicorn_config(app: Any, settings: Settings, **extra: Any) -> uvicorn.Config
     )
 
 
+def shared_mock(settings: Settings, world: World | None = None, fresh: bool = False) -> Mock:
+    """A mock whose state and journal live in the Redis store at ``settings.redis``; ``fresh`` starts that
+    store again from the world (state and journal)."""
+    from mockrouter.shared import RedisState
+    from mockrouter.shared_journal import RedisJournal
+    from mockrouter.store import Store
+
+    if not settings.redis:
+        raise ValueError("a shared mock needs settings.redis")
+    world = world if world is not None else load_for(settings)
+    store = Store(settings.redis)
+    store.ping()
+    s = settings
+    state = RedisState(world, store, 2 * s.journal_size, s.seed, s.time_scale, fresh=fresh)
+    journal = RedisJournal(store, s.journal_size)
+    if fresh:
+        journal.clear()
+    return Mock(settings, world, state, journal)
+
+
 def run(settings: Settings) -> None:
-    """Serve until interrupted (the CLI's ``serve``)."""
-    if settings.workers > 1:
-        raise ValueError(
-            "--workers > 1 needs a shared state store (journal, credits, rate windows) that is not built yet; "
-            "run one worker per port instead"
-        )
-    app = create_app(settings)
-    uvicorn.Server(uvicorn_config(app, settings)).run()
+    """Serve until interrupted (the CLI's ``serve``).
+
+    One worker keeps its state in memory. Several share a Redis store (``settings.redis``, or a private
+    ``redis-server`` started here and stopped on exit): this process loads the world, starts the store
+    afresh, then forks the workers, each listening on the port with ``SO_REUSEPORT`` (the kernel spreads
+    connections over them); it stops them all when it is told to stop or when one of them ends.
+    """
+    if settings.workers == 1 and not settings.redis:
+        uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
+        return
+    with ExitStack() as stack:
+        from mockrouter.shared import RedisState
+        from mockrouter.store import RedisServer
+
+        if not settings.redis:
+            settings = settings.with_(redis=stack.enter_context(RedisServer()).url)
+        world = load_for(settings)
+        mock = shared_mock(settings, world, fresh=True)
+        log.info("mockrouter: %d worker(s) sharing state in Redis at %s", settings.workers, settings.redis)
+        if settings.workers == 1:
+            uvicorn.Server(uvicorn_config(create_app(mock=mock), settings)).run()
+            return
+        mock.state.store.close() if isinstance(mock.state, RedisState) else None  # workers connect after the fork
+        _supervise(settings, world)
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if hasattr(socket, "SO_REUSEPORT"):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def _worker(settings: Settings, world: World, shared: socket.socket | None) -> None:
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # not the supervisor's (uvicorn sets its own)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    sock = shared or _listening_socket(settings.host, settings.port)
+    app = create_app(mock=shared_mock(settings, world))
+    uvicorn.Server(uvicorn_config(app, settings)).run(sockets=[sock])
+
+
+def _supervise(settings: Settings, world: World) -> None:
+    # The parent's socket reserves the port (and resolves port 0); it never listens, so with SO_REUSEPORT
+    # the workers' own sockets get the connections. Without SO_REUSEPORT the workers share this one.
+    reserved = _listening_socket(settings.host, settings.port)
+    settings = settings.with_(port=reserved.getsockname()[1])
+    shared = None if hasattr(socket, "SO_REUSEPORT") else reserved
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_worker, args=(settings, world, shared), name=f"mockrouter-worker-{i + 1}")
+               for i in range(settings.workers)]  # fmt: skip
+    stopping = False
+
+    def stop(signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
+        nonlocal stopping
+        stopping = True
+        for worker in workers:
+            if worker.pid is not None and worker.exitcode is None:
+                os.kill(worker.pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for worker in workers:
+            worker.start()
+        multiprocessing.connection.wait([w.sentinel for w in workers])
+        crashed = not stopping
+        stop()
+        for worker in workers:
+            worker.join(timeout=15)
+            if worker.exitcode is None:  # pragma: no cover - a worker that ignores SIGTERM
+                worker.kill()
+                worker.join()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        reserved.close()
+    if crashed:
+        codes = ", ".join(f"{w.name}: {w.exitcode}" for w in workers)
+        raise ValueError(f"a worker stopped on its own, so every worker was stopped ({codes})")
 
 
 class MockRouterServer:

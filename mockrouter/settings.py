@@ -30,13 +30,16 @@ class Settings:
     keepalive_s: float = 1.0  # ": OPENROUTER PROCESSING" cadence while waiting
     done_after_error: bool = False  # send "data: [DONE]" after a mid-stream error event
     log_level: str = "info"
-    workers: int = 1
+    workers: int = 1  # several: processes sharing their state in Redis
+    redis: str | None = None  # the shared store's URL (redis://host:port/db, unix:///path); None: a private one
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
             raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {self.profile!r}")
         if self.time_scale < 0:
             raise ValueError("time_scale must be >= 0")
+        if self.workers < 1:
+            raise ValueError("workers must be >= 1")
         if self.journal_size < 1:
             raise ValueError("journal_size must be >= 1")
 

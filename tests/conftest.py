@@ -48,6 +48,15 @@ def live(live_server: MockRouterServer) -> MockRouterServer:
     return live_server
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A private redis-server for the session (tests of several workers; never skipped: CI has one)."""
+    from mockrouter.store import RedisServer
+
+    with RedisServer() as server:
+        yield server.url
+
+
 def chat(client: TestClient, headers: dict[str, str] | None = None, **body: object):
     body.setdefault("model", "openai/gpt-5-mini")
     body.setdefault("messages", [{"role": "user", "content": "Hello there"}])

@@ -65,3 +65,28 @@ def test_request_log_line(client, caplog):
     line = caplog.records[-1].getMessage()
     assert line.startswith("POST /api/v1/chat/completions 200 ok openai/gpt-5-mini->openai/gpt-5-mini@")
     assert "$0." in line
+
+
+def test_workers_and_redis_options(ran):
+    result = CliRunner().invoke(cli.main, ["serve", "--workers", "2", "--redis", "unix:///tmp/r.sock"])
+    assert result.exit_code == 0, result.output
+    assert (ran[0].workers, ran[0].redis) == (2, "unix:///tmp/r.sock")
+    env = {"MOCKROUTER_WORKERS": "3", "MOCKROUTER_REDIS": "redis://127.0.0.1:6390/2"}
+    assert CliRunner().invoke(cli.main, ["serve"], env=env).exit_code == 0
+    assert (ran[1].workers, ran[1].redis) == (3, "redis://127.0.0.1:6390/2")
+    assert Settings.from_env(env).redis == "redis://127.0.0.1:6390/2"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--workers", "0"], {}, "workers must be >= 1"),
+        (["--workers", "2"], {"PATH": "/nonexistent"}, "redis-server is not installed"),
+        (["--workers", "2", "--redis", "redis://127.0.0.1:1/0"], {}, "cannot reach Redis at redis://127.0.0.1:1/0"),
+    ],
+)
+def test_several_workers_without_a_store_fail_clearly(monkeypatch, args, env, message):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(cli.main, ["serve", "--log-level", "warning", *args])
+    assert result.exit_code == 1 and message in result.output, result.output

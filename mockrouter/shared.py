@@ -1,0 +1,396 @@
+"""``State`` over a shared Redis store, so that several workers act as one mock.
+
+Each request costs few round trips (``Store.run`` sends queued writes along with every read):
+
+- ``begin()``: the settings version, the scenario states and stub hits, and the next journal id. Runtime
+  settings, stubs and faults are cached in the worker and reloaded only when the version moved.
+- ``key_state()``: the key's and its account's hashes (and the account's free-model day window).
+- the journal's ``close`` then carries the request's writes: the debit, the stub hit, the generation.
+
+Money is integer pico-dollars (``HINCRBY``), so credits add up exactly however many workers debit them.
+Check-and-update steps are Lua scripts: free-model windows and ``times``-limited faults. Keys are hashed
+(``journal.key_digest``): no full API key is written to the store. Runtime stubs are stored pickled (a
+stub holds compiled patterns); the store is the mock's own, trusted like its fixture files.
+
+Known limit: a stub is chosen from the scenario states read at ``begin()``; two requests racing on two
+workers for the same scenario transition may both see the old state (one worker never races itself).
+"""
+
+from __future__ import annotations
+
+import copyreg
+import io
+import itertools
+import json
+import os
+import pickle
+import time
+from collections import deque
+from collections.abc import MutableMapping
+from dataclasses import replace
+from types import MappingProxyType
+from typing import Any
+
+from mockrouter.faults import Fault
+from mockrouter.journal import key_digest
+from mockrouter.state import _DAY, AccountState, KeyState, State
+from mockrouter.store import Store, from_pico, pairs, to_pico
+from mockrouter.world import ByokKey, Key, Stub, World
+
+__all__ = ["RedisState"]
+
+# KEYS: minute window, day window; ARGV: now, per minute, per day, member, minute floor, day floor.
+# 0 = counted, 1 = over the minute cap, 2 = over the day cap (not counted then)
+_FREE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[6])
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return 2 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 1 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], 120)
+redis.call('EXPIRE', KEYS[2], 90000)
+return 0
+"""
+# KEYS: fault hits; ARGV: fault id, times. 1 = fires (counted), 0 = used up
+_TAKE = """
+local hits = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if hits >= tonumber(ARGV[2]) then return 0 end
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+return 1
+"""
+# KEYS: records, order; ARGV: id, record, bound, prefix of the per-record update hashes
+_REMEMBER = """
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('RPUSH', KEYS[2], ARGV[1])
+while redis.call('LLEN', KEYS[2]) > tonumber(ARGV[3]) do
+  local old = redis.call('LPOP', KEYS[2])
+  redis.call('HDEL', KEYS[1], old)
+  redis.call('DEL', ARGV[4] .. old)
+end
+return 1
+"""
+# KEYS: records, this record's updates; ARGV: id, field, value, field, value...
+_UPDATE = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+return 1
+"""
+
+
+def _read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(mapping)
+
+
+def _mapping_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, ...]:
+    return _read_only, (dict(proxy),)
+
+
+def _pickle(stub: object) -> bytes:
+    """Pickle a runtime stub (its read-only mappings included)."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out)
+    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _mapping_proxy}
+    pickler.dump(stub)
+    return out.getvalue()
+
+
+def _text(raw: bytes | str) -> str:
+    return raw.decode() if isinstance(raw, bytes) else raw
+
+
+def _scores(raw: Any) -> list[float]:
+    """Scores from ``ZRANGEBYSCORE ... WITHSCORES`` (pairs or a flat list, as the client parsed it)."""
+    if raw and isinstance(raw[0], (tuple, list)):
+        return [float(score) for _, score in raw]
+    return [float(score) for score in raw[1::2]]
+
+
+class RedisState(State):
+    """The state of every worker sharing ``store``; ``fresh`` starts it again from the world (the parent
+    process does that once, before the workers start)."""
+
+    def __init__(
+        self,
+        world: World,
+        store: Store,
+        generations_size: int = 10_000,
+        seed: int = 0,
+        time_scale: float = 1.0,
+        fresh: bool = False,
+    ) -> None:
+        self.world, self.store = world, store
+        self.generations_size = generations_size
+        self.initial_seed, self.initial_time_scale = seed, time_scale
+        self.seed, self.time_scale = seed, time_scale
+        self.started = time.monotonic()
+        self.down: set[str] = set()
+        self.runtime_stubs: list[Stub] = []
+        self.runtime_faults: list[Fault] = []
+        self.scenarios: dict[str, str] = {}
+        self.stub_hits: dict[str, int] = {}
+        self._version: bytes | None = None
+        self.epoch = 0
+        State.changed(self)
+        self._registered: set[str] = set()  # key digests this worker has added to the key and account sets
+        self._members = itertools.count()
+        k = store.key
+        self._v, self._ids, self._conf = k("v"), k("ids"), k("s", "conf")
+        self._stubs, self._faults, self._fault_hits = k("s", "stubs"), k("s", "faults"), k("s", "fault-hits")
+        self._scenarios, self._hits = k("s", "scenarios"), k("s", "stub-hits")
+        self._accounts, self._keys = k("s", "accounts"), k("s", "keys")
+        self._gens, self._gen_order = k("s", "gens"), k("s", "gen-order")
+        if fresh:
+            self.reset()
+        else:
+            self._load()
+
+    # ------------------------------------------------------------------ refresh
+
+    def begin(self) -> None:
+        """One round trip: the version (reload settings, stubs and faults if it moved), scenario states,
+        stub hits, and the journal id of this request (``RedisJournal.open`` takes it; an admin call
+        leaves a gap in the ids)."""
+        version, scenarios, hits, next_id = self.store.run(
+            ("GET", self._v), ("HGETALL", self._scenarios), ("HGETALL", self._hits), ("INCR", self._ids)
+        )
+        scenarios = {_text(k): _text(v) for k, v in pairs(scenarios).items()}
+        hits = {_text(k): int(v) for k, v in pairs(hits).items()}
+        if scenarios != self.scenarios or hits != self.stub_hits:
+            self.changed()  # another worker moved a scenario on or used up a stub: earlier outcomes may not hold
+        self.scenarios, self.stub_hits = scenarios, hits
+        self.store.next_id = int(next_id)
+        if version != self._version:
+            self._load()
+
+    def _load(self) -> None:
+        version, conf, stubs, faults = self.store.run(
+            ("GET", self._v), ("HGETALL", self._conf), ("HGETALL", self._stubs), ("LRANGE", self._faults, 0, -1)
+        )
+        self._version = version
+        conf, stubs = pairs(conf), pairs(stubs)
+        self.seed = int(conf.get(b"seed", self.initial_seed))
+        self.time_scale = float(conf.get(b"time_scale", self.initial_time_scale))
+        self.down = set(json.loads(conf.get(b"down", b"[]")))
+        started = float(conf.get(b"started", time.time()))
+        self.started = time.monotonic() - (time.time() - started)
+        ordered = sorted((pickle.loads(raw) for raw in stubs.values()), key=lambda pair: pair[0])
+        self.runtime_stubs = [stub for _, stub in ordered]
+        self.runtime_faults = [Fault(**json.loads(raw)) for raw in faults]
+        self._registered.clear()
+        self.changed()
+
+    def _changed(self, *writes: tuple[Any, ...]) -> list[Any]:
+        """Apply ``writes``, move the version on (every worker reloads) and reload here."""
+        results = self.store.run(*writes, ("INCR", self._v))
+        self._load()
+        return results
+
+    def reset(self) -> None:
+        self.store.delete_state()
+        self.scenarios, self.stub_hits = {}, {}
+        self._changed(
+            ("HSET", self._conf, "seed", self.initial_seed, "time_scale", repr(float(self.initial_time_scale)),
+             "started", repr(time.time())),
+        )  # fmt: skip
+
+    def update_settings(
+        self, seed: int | None = None, time_scale: float | None = None, down: set[str] | None = None
+    ) -> None:
+        fields: list[Any] = []
+        if seed is not None:
+            fields += ["seed", int(seed)]
+        if time_scale is not None:
+            fields += ["time_scale", repr(float(time_scale))]
+        if down is not None:
+            fields += ["down", json.dumps(sorted(down))]
+        if fields:
+            self._changed(("HSET", self._conf, *fields))
+
+    # ------------------------------------------------------------------ accounts and keys
+
+    def _account_key(self, account_id: str) -> str:
+        return self.store.key("s", "account", account_id)
+
+    def _key_key(self, token: str) -> str:
+        return self.store.key("s", "key", key_digest(token))
+
+    def _free_keys(self, account_id: str) -> tuple[str, str]:
+        return self.store.key("s", "free", account_id, "minute"), self.store.key("s", "free", account_id, "day")
+
+    def _account_state(
+        self, account_id: str, h: dict[bytes, bytes], free_day: list[float] | None = None
+    ) -> AccountState:
+        a, d = self.world.accounts.get(account_id), self.world.defaults
+        credits = float(h[b"credits"]) if b"credits" in h else (a.credits if a else d.credits)
+        base = float(h[b"base"]) if b"base" in h else (a.usage if a else 0.0)
+        if b"byok" in h:
+            byok = {name: ByokKey(status, always) for name, (status, always) in json.loads(h[b"byok"]).items()}
+        else:
+            byok = dict(a.byok if a else d.byok)
+        usage = round(base + from_pico(h.get(b"used")), 12)
+        return AccountState(
+            account_id, credits, usage, a.purchased if a else d.purchased, byok, free_day=deque(free_day or ())
+        )
+
+    def known_key(self, token: str) -> bool:
+        return token in self.world.keys or bool(self.store.run(("SISMEMBER", self._keys, key_digest(token)))[0])
+
+    def account(self, account_id: str) -> AccountState | None:
+        member, h = self.store.run(
+            ("SISMEMBER", self._accounts, account_id), ("HGETALL", self._account_key(account_id))
+        )
+        if not member and account_id not in self.world.accounts:
+            return None
+        return self._account_state(account_id, pairs(h))
+
+    def all_accounts(self) -> list[AccountState]:
+        members = self.store.run(("SMEMBERS", self._accounts))[0]
+        ids = [*self.world.accounts, *sorted(_text(m) for m in members if _text(m) not in self.world.accounts)]
+        hashes = self.store.run(*(("HGETALL", self._account_key(i)) for i in ids))
+        return [self._account_state(i, pairs(h)) for i, h in zip(ids, hashes, strict=True)]
+
+    def _base_key(self, token: str) -> Key:
+        return self.world.keys.get(token) or Key(
+            key=token, account=f"acct-{token[-8:]}", limit=self.world.defaults.key_limit
+        )
+
+    def key_state(self, token: str) -> KeyState:
+        base, digest, now = self._base_key(token), key_digest(token), time.time()
+        key_key = self.store.key("s", "key", digest)
+        commands: list[tuple[Any, ...]] = [
+            ("HGETALL", key_key),
+            ("HGETALL", self._account_key(base.account)),
+            ("ZRANGEBYSCORE", self._free_keys(base.account)[1], f"({now - _DAY!r}", "+inf", "WITHSCORES"),
+        ]
+        if digest not in self._registered:
+            commands += [("SADD", self._keys, digest), ("SADD", self._accounts, base.account)]
+        kh, ah, free = self.store.run(*commands)[:3]
+        kh, ah = pairs(kh), pairs(ah)
+        self._registered.add(digest)
+        days: dict[int, list[float]] = {}
+        for name, value in kh.items():
+            if name[:2] in (b"d:", b"b:"):
+                days.setdefault(int(name[2:]), [0.0, 0.0])[name[:1] == b"b"] = from_pico(value)
+        if len(days) > 31:  # bounded like the in-memory state: about a month of days
+            old = sorted(days)[:-31]
+            self.store.later("HDEL", key_key, *(f"{p}:{d}" for d in old for p in "db"))
+            for d in old:
+                del days[d]
+        key = replace(base, **json.loads(kh[b"conf"])) if b"conf" in kh else base
+        account = self._account_state(base.account, ah, _scores(free))
+        usage = round(base.usage + from_pico(kh.get(b"used")), 12)
+        return KeyState(key, account, usage=usage, byok_usage=from_pico(kh.get(b"byok")), days=days)
+
+    def update_key(self, token: str, **changes: Any) -> KeyState:
+        replace(self._base_key(token), **changes)  # unknown fields fail here, as in memory
+        self.key_state(token)
+        key_key = self._key_key(token)
+        raw = self.store.run(("HGET", key_key, "conf"))[0]
+        conf = {**(json.loads(raw) if raw else {}), **changes}
+        self._changed(("HSET", key_key, "conf", json.dumps(conf)))  # every worker forgets worked-out outcomes
+        return self.key_state(token)
+
+    def set_byok(self, account_id: str, byok: dict[str, ByokKey]) -> None:
+        encoded = json.dumps({name: [b.status, b.always_use] for name, b in byok.items()})
+        self._changed(("SADD", self._accounts, account_id), ("HSET", self._account_key(account_id), "byok", encoded))
+
+    def charge(self, ks: KeyState, cost: float, byok_cost: float = 0.0) -> None:
+        """Queue the debit (it goes with the journal entry's write, before the response)."""
+        super().charge(ks, cost, byok_cost)  # the request's own view, as in memory
+        day = int(time.time() // _DAY)
+        account_key, key_key = self._account_key(ks.account.id), self._key_key(ks.key.key)
+        pico, byok = to_pico(cost), to_pico(byok_cost)
+        self.store.later("HINCRBY", account_key, "used", pico)
+        self.store.later("HINCRBY", key_key, "used", pico)
+        self.store.later("HINCRBY", key_key, f"d:{day}", pico)
+        if byok:
+            self.store.later("HINCRBY", key_key, "byok", byok)
+            self.store.later("HINCRBY", key_key, f"b:{day}", byok)
+
+    def set_credits(self, account_id: str, credits: float | None = None, usage: float | None = None) -> AccountState:
+        fields: list[Any] = []
+        if credits is not None:
+            fields += ["credits", repr(float(credits))]
+        if usage is not None:
+            fields += ["base", repr(float(usage)), "used", 0]
+        account_key = self._account_key(account_id)
+        writes = [("HSET", account_key, *fields)] if fields else []
+        h = self.store.run(("SADD", self._accounts, account_id), *writes, ("HGETALL", account_key))[-1]
+        return self._account_state(account_id, pairs(h))
+
+    # ------------------------------------------------------------------ rate windows
+
+    def free_request(self, account: AccountState, per_minute: int, per_day: int, now: float) -> tuple[str, int] | None:
+        member = f"{now!r}:{os.getpid()}:{next(self._members)}"
+        script = self.store.eval(_FREE, list(self._free_keys(account.id)), repr(now), per_minute, per_day, member,
+                                 repr(now - 60), repr(now - _DAY))  # fmt: skip
+        over = int(self.store.run(script)[0])
+        if over == 0:
+            account.free_day.append(now)
+            return None
+        return ("min", per_minute) if over == 1 else ("day", per_day)
+
+    # ------------------------------------------------------------------ scenarios, stubs and faults
+
+    def set_scenario(self, name: str, value: str) -> None:
+        self.store.run(("HSET", self._scenarios, name, value))
+        self.scenarios[name] = value
+        self.changed()
+
+    def reset_scenarios(self, name: str | None = None) -> None:
+        self.store.run(("DEL", self._scenarios) if name is None else ("HDEL", self._scenarios, name))
+        super().reset_scenarios(name)
+
+    def add_stubs(self, stubs: list[Stub]) -> None:
+        if stubs:
+            now = time.time_ns()
+            pairs = [(s.name, _pickle((now + i, s))) for i, s in enumerate(stubs)]
+            self._changed(("HSET", self._stubs, *(x for pair in pairs for x in pair)))
+
+    def remove_stubs(self, name: str | None = None) -> int:
+        if name is not None:
+            return int(self._changed(("HDEL", self._stubs, name))[0])
+        return int(self._changed(("HLEN", self._stubs), ("DEL", self._stubs))[0])
+
+    def stub_hit(self, stub: Stub) -> None:
+        super().stub_hit(stub)
+        self.store.later("HINCRBY", self._hits, stub.name, 1)
+        if stub.scenario and stub.sets:
+            self.store.later("HSET", self._scenarios, stub.scenario, stub.sets)
+
+    def add_fault(self, fault: Fault) -> None:
+        self._changed(("RPUSH", self._faults, json.dumps(fault.as_dict())))
+
+    def clear_faults(self) -> None:
+        self._changed(("DEL", self._faults))
+
+    def fault_hit_count(self, fault_id: str) -> int:
+        return int(self.store.run(("HGET", self._fault_hits, fault_id))[0] or 0)
+
+    def take_fault(self, fault: Fault) -> bool:
+        if fault.times is None:
+            return True
+        script = self.store.eval(_TAKE, [self._fault_hits], fault.id or repr(fault), fault.times)
+        return bool(self.store.run(script)[0])
+
+    # ------------------------------------------------------------------ generations
+
+    def _updates_key(self, gen_id: str) -> str:
+        return self.store.key("s", "gen", gen_id)
+
+    def remember(self, gen_id: str, record: MutableMapping[str, Any]) -> None:
+        self.store.later(*self.store.eval(_REMEMBER, [self._gens, self._gen_order], gen_id, json.dumps(dict(record)),
+                                          self.generations_size, self._updates_key("")))  # fmt: skip
+
+    def generation(self, gen_id: str) -> MutableMapping[str, Any] | None:
+        raw, updates = self.store.run(("HGET", self._gens, gen_id), ("HGETALL", self._updates_key(gen_id)))
+        if raw is None:
+            return None
+        record: dict[str, Any] = json.loads(raw)
+        record.update({_text(k): json.loads(v) for k, v in pairs(updates).items()})
+        return record
+
+    def update_generation(self, gen_id: str, **fields: Any) -> None:
+        pairs = [x for name, value in fields.items() for x in (name, json.dumps(value))]
+        self.store.later(*self.store.eval(_UPDATE, [self._gens, self._updates_key(gen_id)], gen_id, *pairs))
