@@ -60,8 +60,9 @@ class Responder:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         reply = self.reply
+        cork = scope.get("mockrouter.cork")  # the server's transport can send headers and body as one write
         if reply.stream is not None:
-            await self._stream(reply.stream, receive, send)
+            await self._stream(reply.stream, receive, send, cork)
             return
         if reply.delay_ms and reply.time_scale:
             await wait_until(self.call.arrived + reply.delay_ms * reply.time_scale / 1000.0)
@@ -71,21 +72,36 @@ class Responder:
             else json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode()
         )
         ctype = b"application/json" if reply.content_type == "application/json" else reply.content_type.encode()
-        await send(
-            {"type": "http.response.start", "status": reply.status, "headers": _headers(reply, ctype, len(body))}
-        )
+        if cork is not None:
+            cork.cork()
+        try:
+            await send(
+                {"type": "http.response.start", "status": reply.status, "headers": _headers(reply, ctype, len(body))}
+            )
+            if not reply.disconnect:
+                await send({"type": "http.response.body", "body": body})
+                return
+        finally:
+            if cork is not None:
+                cork.uncork()
         if reply.disconnect:
             await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
             if reply.on_end:
                 reply.on_end("disconnected", 0, None)
             raise AbortStream("simulated disconnect")
-        await send({"type": "http.response.body", "body": body})
 
-    async def _stream(self, stream: Stream, receive: Receive, send: Send) -> None:
+    async def _stream(self, stream: Stream, receive: Receive, send: Send, cork: Any) -> None:
         headers = _SSE_HEADERS + [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.reply.headers.items()
         ]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        if cork is not None:
+            cork.cork()  # the headers and the first comment in one write
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+        except BaseException:
+            if cork is not None:
+                cork.uncork()
+            raise
         # the request body has been read: the next ASGI message is the client's disconnect
         gone: asyncio.Task[Message] = asyncio.get_running_loop().create_task(receive())  # type: ignore[arg-type]
         sent, ttft, outcome = 0, None, "completed"
@@ -94,7 +110,11 @@ class Responder:
         events, delays, count = stream.events, stream.delays_ms, len(stream.events)
         i = 0
         try:
-            await send({"type": "http.response.body", "body": KEEPALIVE, "more_body": True})
+            try:
+                await send({"type": "http.response.body", "body": KEEPALIVE, "more_body": True})
+            finally:
+                if cork is not None:
+                    cork.uncork()
             while i < count:
                 if i == stream.break_after and i < count - 1:
                     if stream.break_kind == "mid_stream" and stream.error_event is not None:

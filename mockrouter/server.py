@@ -3,6 +3,7 @@ daemon thread on a pre-bound socket (for tests and the pytest plugin)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -36,16 +37,55 @@ def _loop() -> str:
     return "uvloop"
 
 
+class Corked:
+    """A transport that holds what is written between ``cork()`` and ``uncork()`` and sends it in one write: a
+    response's headers and body (or an SSE stream's headers and first comment) cost one system call, not two.
+    Everything else is the wrapped transport's."""
+
+    __slots__ = ("_held", "_transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._held: list[bytes] | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._held is None:
+            self._transport.write(data)
+        else:
+            self._held.append(data)
+
+    def cork(self) -> None:
+        if self._held is None:
+            self._held = []
+
+    def uncork(self) -> None:
+        held, self._held = self._held, None
+        if held:
+            self._transport.write(b"".join(held))
+
+    def close(self) -> None:
+        self.uncork()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
     class StampedHttpTools(HttpToolsProtocol):
-        """httptools (uvicorn[standard]) with each request stamped as its first bytes are parsed: delays count from
-        there, not from when a busy event loop got round to the request (a burst of 256 takes milliseconds)."""
+        """httptools (uvicorn[standard]) with each request stamped as its first bytes are parsed (delays count from
+        there, not from when a busy event loop got round to the request: a burst of 256 takes milliseconds), and a
+        transport that can hold writes and send them as one (``scope["mockrouter.cork"]``, see ``Corked``)."""
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(Corked(transport))  # type: ignore[arg-type]
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
             self.scope["mockrouter.arrived"] = time.monotonic()  # type: ignore[typeddict-unknown-key]
+            self.scope["mockrouter.cork"] = self.transport  # type: ignore[typeddict-unknown-key]
 
     _HTTP: Any = StampedHttpTools
 except ImportError:  # pragma: no cover - uvicorn[standard] brings httptools on supported platforms

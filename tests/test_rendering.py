@@ -84,3 +84,69 @@ def test_a_reply_that_cannot_be_rendered_still_gets_the_envelope(monkeypatch):
         assert r.json() == {"error": {"message": "Internal Server Error", "code": 500}}
         monkeypatch.undo()
         assert client.get("/api/v1/models", headers=AUTH).status_code == 200  # and it keeps serving
+
+
+class _Transport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str) -> str:
+        return f"info:{name}"
+
+
+def test_corked_transport_sends_what_it_held_as_one_write():
+    from mockrouter.server import Corked
+
+    raw = _Transport()
+    t = Corked(raw)  # type: ignore[arg-type]
+    t.write(b"a")
+    t.cork()
+    t.write(b"b")
+    t.write(b"c")
+    assert raw.writes == [b"a"]
+    t.uncork()
+    assert raw.writes == [b"a", b"bc"]
+    t.cork()
+    t.write(b"d")
+    t.close()  # closing flushes first
+    assert raw.writes == [b"a", b"bc", b"d"] and raw.closed
+    assert t.get_extra_info("peername") == "info:peername"
+
+
+def _wire(reply: Reply) -> list[bytes]:
+    """The writes a reply makes on a corked transport, with uvicorn's send reduced to 'write what you get'."""
+    from mockrouter.server import Corked
+
+    raw = _Transport()
+    cork = Corked(raw)  # type: ignore[arg-type]
+
+    async def send(message: dict[str, Any]) -> None:
+        cork.write(message["type"].encode() + b":" + message.get("body", b""))
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    call = Call("POST", "/api/v1/chat/completions", arrived=time.monotonic())
+    asyncio.run(respond(reply, call)({"type": "http", "mockrouter.cork": cork}, receive, send))
+    return raw.writes
+
+
+def test_json_reply_headers_and_body_go_out_in_one_write():
+    writes = _wire(Reply(200, raw=b'{"ok":true}'))
+    assert writes == [b'http.response.start:http.response.body:{"ok":true}']
+
+
+def test_stream_headers_and_first_comment_go_out_in_one_write():
+    writes = _wire(Reply(200, content_type="text/event-stream",
+                         stream=Stream(events=list(EVENTS), delays_ms=[0.0] * len(EVENTS), time_scale=0)))  # fmt: skip
+    assert writes[0] == b"http.response.start:http.response.body:" + KEEPALIVE
+    assert writes[1] == b"http.response.body:" + EVENTS[0]
+    assert len(writes) == 3
