@@ -1,11 +1,13 @@
 """``State`` over a shared Redis store, so that several workers act as one mock.
 
-Each request costs few round trips (``Store.run`` sends queued writes along with every read):
+A request costs one round trip and one write (``Store.run`` sends queued writes along with every read):
 
-- ``begin()``: the settings version, the scenario states and stub hits, and the next journal id. Runtime
-  settings, stubs and faults are cached in the worker and reloaded only when the version moved.
-- ``key_state()``: the key's and its account's hashes (and the account's free-model day window).
-- the journal's ``close`` then carries the request's writes: the debit, the stub hit, the generation.
+- ``begin(token)``: the settings version, the next journal id, the scenario states and stub hits that some stub
+  depends on (``requires``, ``times``), and the caller's key state: the key's and its account's hashes and the
+  account's free-model day window (``key_state`` takes them). Runtime settings, stubs and faults are cached in the
+  worker and reloaded only when the version moved.
+- the journal's ``close`` then posts the request's writes without waiting for the reply: the debit, the stub hit,
+  the generation, the entry (one connection: they apply in order, before any later command of this worker's).
 
 Money is integer pico-dollars (``HINCRBY``), so credits add up exactly however many workers debit them.
 Check-and-update steps are Lua scripts: free-model windows and ``times``-limited faults. Keys are hashed
@@ -25,7 +27,7 @@ import json
 import os
 import pickle
 import time
-from collections import deque
+from collections import ChainMap, deque
 from collections.abc import MutableMapping
 from dataclasses import replace
 from types import MappingProxyType
@@ -34,7 +36,7 @@ from typing import Any
 from mockrouter.faults import Fault
 from mockrouter.journal import key_digest
 from mockrouter.state import _DAY, AccountState, KeyState, State
-from mockrouter.store import Store, from_pico, pairs, to_pico
+from mockrouter.store import Encodings, Store, from_pico, pairs, to_pico
 from mockrouter.world import ByokKey, Key, Stub, World
 
 __all__ = ["RedisState"]
@@ -140,6 +142,9 @@ class RedisState(State):
         self._scenarios, self._hits = k("s", "scenarios"), k("s", "stub-hits")
         self._accounts, self._keys = k("s", "accounts"), k("s", "keys")
         self._gens, self._gen_order = k("s", "gens"), k("s", "gen-order")
+        self._watch_scenarios, self._watch_hits = True, tuple[str, ...]()
+        self._prefetched: tuple[str, list[Any]] | None = None  # a key state read by ``begin``
+        self._templates = Encodings()
         if fresh:
             self.reset()
         else:
@@ -147,21 +152,51 @@ class RedisState(State):
 
     # ------------------------------------------------------------------ refresh
 
-    def begin(self) -> None:
-        """One round trip: the version (reload settings, stubs and faults if it moved), scenario states,
-        stub hits, and the journal id of this request (``RedisJournal.open`` takes it; an admin call
-        leaves a gap in the ids)."""
-        version, scenarios, hits, next_id = self.store.run(
-            ("GET", self._v), ("HGETALL", self._scenarios), ("HGETALL", self._hits), ("INCR", self._ids)
-        )
-        scenarios = {_text(k): _text(v) for k, v in pairs(scenarios).items()}
-        hits = {_text(k): int(v) for k, v in pairs(hits).items()}
-        if scenarios != self.scenarios or hits != self.stub_hits:
-            self.changed()  # another worker moved a scenario on or used up a stub: earlier outcomes may not hold
-        self.scenarios, self.stub_hits = scenarios, hits
+    def begin(self, token: str | None = None) -> None:
+        """One round trip: the version (reload settings, stubs and faults if it moved), the journal id of this
+        request (``RedisJournal.open`` takes it; an admin call leaves a gap in the ids), the scenario states and stub
+        hits that some stub depends on (every one without ``token``: an admin call), and ``token``'s key state
+        (``key_state`` takes it)."""
+        watch_scenarios, watch_hits = token is None or self._watch_scenarios, self._watch_hits
+        commands: list[tuple[Any, ...]] = [("GET", self._v), ("INCR", self._ids)]
+        if watch_scenarios:
+            commands.append(("HGETALL", self._scenarios))
+        if token is None:
+            commands.append(("HGETALL", self._hits))
+        elif watch_hits:
+            commands.append(("HMGET", self._hits, *watch_hits))
+        if token is not None:
+            key_reads = self._key_reads(token, time.time())
+            commands += key_reads
+        results = self.store.run(*commands)
+        version, next_id = results[0], results[1]
         self.store.next_id = int(next_id)
+        before = self._watched()
+        i = 2
+        if watch_scenarios:
+            self.scenarios = {_text(k): _text(v) for k, v in pairs(results[i]).items()}
+            i += 1
+        if token is None:
+            self.stub_hits = {_text(k): int(v) for k, v in pairs(results[i]).items()}
+            i += 1
+        elif watch_hits:
+            hits = self.stub_hits = dict(self.stub_hits)
+            for name, raw in zip(watch_hits, results[i], strict=True):
+                if raw is None:
+                    hits.pop(name, None)
+                else:
+                    hits[name] = int(raw)
+            i += 1
+        if self._watched() != before:
+            self.changed()  # another worker moved a scenario on or used up a stub: earlier outcomes may not hold
+        self._prefetched = (token, results[i:]) if token is not None else None
         if version != self._version:
             self._load()
+
+    def _watched(self) -> tuple[Any, ...]:
+        """The scenario states and stub hits that a request's outcome depends on (stubs' ``requires`` and ``times``)."""
+        scenarios = tuple(sorted(self.scenarios.items())) if self._watch_scenarios else tuple[Any, ...]()
+        return scenarios, tuple(self.stub_hits.get(name, 0) for name in self._watch_hits)
 
     def _load(self) -> None:
         version, conf, stubs, faults = self.store.run(
@@ -177,7 +212,11 @@ class RedisState(State):
         ordered = sorted((pickle.loads(raw) for raw in stubs.values()), key=lambda pair: pair[0])
         self.runtime_stubs = [stub for _, stub in ordered]
         self.runtime_faults = [Fault(**json.loads(raw)) for raw in faults]
+        every = [*self.runtime_stubs, *self.world.stubs]
+        self._watch_scenarios = any(stub.requires is not None for stub in every)
+        self._watch_hits = tuple(sorted({stub.name for stub in every if stub.times is not None}))
         self._registered.clear()
+        self._prefetched = None
         self.changed()
 
     def _changed(self, *writes: tuple[Any, ...]) -> list[Any]:
@@ -255,19 +294,28 @@ class RedisState(State):
             key=token, account=f"acct-{token[-8:]}", limit=self.world.defaults.key_limit
         )
 
-    def key_state(self, token: str) -> KeyState:
-        base, digest, now = self._base_key(token), key_digest(token), time.time()
-        key_key = self.store.key("s", "key", digest)
-        commands: list[tuple[Any, ...]] = [
-            ("HGETALL", key_key),
-            ("HGETALL", self._account_key(base.account)),
-            ("ZRANGEBYSCORE", self._free_keys(base.account)[1], f"({now - _DAY!r}", "+inf", "WITHSCORES"),
+    def _key_reads(self, token: str, now: float) -> list[tuple[Any, ...]]:
+        """What ``key_state`` reads: the key's and its account's hashes, the account's free-model day window."""
+        account = self._base_key(token).account
+        return [
+            ("HGETALL", self._key_key(token)),
+            ("HGETALL", self._account_key(account)),
+            ("ZRANGEBYSCORE", self._free_keys(account)[1], f"({now - _DAY!r}", "+inf", "WITHSCORES"),
         ]
-        if digest not in self._registered:
-            commands += [("SADD", self._keys, digest), ("SADD", self._accounts, base.account)]
-        kh, ah, free = self.store.run(*commands)[:3]
+
+    def key_state(self, token: str) -> KeyState:
+        prefetched, self._prefetched = self._prefetched, None
+        base, digest = self._base_key(token), key_digest(token)
+        if prefetched is not None and prefetched[0] == token:
+            kh, ah, free = prefetched[1]
+        else:
+            kh, ah, free = self.store.run(*self._key_reads(token, time.time()))
+        key_key = self._key_key(token)
+        if digest not in self._registered:  # rides on the request's writes
+            self.store.later("SADD", self._keys, digest)
+            self.store.later("SADD", self._accounts, base.account)
+            self._registered.add(digest)
         kh, ah = pairs(kh), pairs(ah)
-        self._registered.add(digest)
         days: dict[int, list[float]] = {}
         for name, value in kh.items():
             if name[:2] in (b"d:", b"b:"):
@@ -380,14 +428,23 @@ class RedisState(State):
         return self.store.key("s", "gen", gen_id)
 
     def remember(self, gen_id: str, record: MutableMapping[str, Any]) -> None:
-        self.store.later(*self.store.eval(_REMEMBER, [self._gens, self._gen_order], gen_id, json.dumps(dict(record)),
+        """Store the record as JSON: a ``memo.fill_record`` chain as its overlay's JSON, a newline and its template's
+        (the template is shared by repeated requests: encoded once)."""
+        if isinstance(record, ChainMap) and len(record.maps) == 2:
+            text = json.dumps(record.maps[0], separators=(",", ":")) + "\n" + self._templates(record.maps[1])
+        else:
+            text = json.dumps(dict(record), separators=(",", ":"))
+        self.store.later(*self.store.eval(_REMEMBER, [self._gens, self._gen_order], gen_id, text,
                                           self.generations_size, self._updates_key("")))  # fmt: skip
 
     def generation(self, gen_id: str) -> MutableMapping[str, Any] | None:
         raw, updates = self.store.run(("HGET", self._gens, gen_id), ("HGETALL", self._updates_key(gen_id)))
         if raw is None:
             return None
-        record: dict[str, Any] = json.loads(raw)
+        overlay, _, template = raw.partition(b"\n")
+        record: dict[str, Any] = (
+            dict(ChainMap(json.loads(overlay), json.loads(template))) if template else json.loads(raw)
+        )
         record.update({_text(k): json.loads(v) for k, v in pairs(updates).items()})
         return record
 

@@ -1,11 +1,11 @@
 """The journal of several workers, in the shared Redis store.
 
-Ids come from one counter (``INCR``; ``RedisState.begin`` fetches the next one in its round trip), so
-they are unique and in arrival order across workers. An entry is written as JSON when it is still
-open at the event loop's next turn (to a hash of requests in flight: a stream's; a request answered
-within its turn never writes it) and when it closes (before its response is sent: to a list capped at
-``size``). Clearing sets a floor: entries opened before it are not stored when they close, as an
-in-memory journal would forget them. Each entry records the ``worker`` (process id) that served it.
+Ids come from one counter (``INCR``; ``RedisState.begin`` fetches the next one in its round trip), so they are
+unique and in arrival order across workers. An entry is written as JSON when it is still open at the event loop's
+next turn (to a hash of requests in flight: a stream's; a request answered within its turn never writes it) and
+when it closes (posted before its response is sent, without waiting for the reply: to a list capped at ``size``).
+Clearing sets a floor: entries opened before it are not stored when they close, as an in-memory journal would
+forget them. Each entry records the ``worker`` (process id) that served it.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class RedisJournal(Journal):
             self.store.unqueue(unsent)
         keys = [self._list, self._floor, self._closed, self._flight]
         self.store.later(*self.store.eval(_PUSH, keys, entry.id, _dumps(entry), self.size))
-        self.store.flush()
+        self.store.post()  # before the response is written: with the request's other writes, in order
 
     def clear(self) -> None:
         self.store.run(self.store.eval(_CLEAR, [self._list, self._floor, self._ids_key, self._flight]))
