@@ -14,6 +14,9 @@ Check-and-update steps are Lua scripts: free-model windows and ``times``-limited
 (``journal.key_digest``): no full API key is written to the store. Runtime stubs are stored pickled (a
 stub holds compiled patterns); the store is the mock's own, trusted like its fixture files.
 
+Generations: each worker keeps the last ``generations_size`` records it made (plain writes, no script: the store
+holds at most workers x ``generations_size``); any worker finds any of them.
+
 Known limit: a stub is chosen from the scenario states read at ``begin()``; two requests racing on two
 workers for the same scenario transition may both see the old state (one worker never races itself).
 """
@@ -59,17 +62,6 @@ _TAKE = """
 local hits = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 if hits >= tonumber(ARGV[2]) then return 0 end
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-return 1
-"""
-# KEYS: records, order; ARGV: id, record, bound, prefix of the per-record update hashes
-_REMEMBER = """
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('RPUSH', KEYS[2], ARGV[1])
-while redis.call('LLEN', KEYS[2]) > tonumber(ARGV[3]) do
-  local old = redis.call('LPOP', KEYS[2])
-  redis.call('HDEL', KEYS[1], old)
-  redis.call('DEL', ARGV[4] .. old)
-end
 return 1
 """
 # KEYS: records, this record's updates; ARGV: id, field, value, field, value...
@@ -137,11 +129,12 @@ class RedisState(State):
         self._registered: set[str] = set()  # key digests this worker has added to the key and account sets
         self._members = itertools.count()
         k = store.key
-        self._v, self._ids, self._conf = k("v"), k("ids"), k("s", "conf")
+        self._v, self._ids, self._journal_epoch, self._conf = k("v"), k("ids"), k("j-epoch"), k("s", "conf")
         self._stubs, self._faults, self._fault_hits = k("s", "stubs"), k("s", "faults"), k("s", "fault-hits")
         self._scenarios, self._hits = k("s", "scenarios"), k("s", "stub-hits")
         self._accounts, self._keys = k("s", "accounts"), k("s", "keys")
-        self._gens, self._gen_order = k("s", "gens"), k("s", "gen-order")
+        self._gens = k("s", "gens")
+        self._remembered: deque[str] = deque()  # the generations this worker made, oldest first
         self._watch_scenarios, self._watch_hits = True, tuple[str, ...]()
         self._prefetched: tuple[str, list[Any]] | None = None  # a key state read by ``begin``
         self._templates = Encodings()
@@ -154,11 +147,11 @@ class RedisState(State):
 
     def begin(self, token: str | None = None) -> None:
         """One round trip: the version (reload settings, stubs and faults if it moved), the journal id of this
-        request (``RedisJournal.open`` takes it; an admin call leaves a gap in the ids), the scenario states and stub
+        request and the journal's epoch (``RedisJournal.open`` takes them; an admin call leaves a gap in the ids), the scenario states and stub
         hits that some stub depends on (every one without ``token``: an admin call), and ``token``'s key state
         (``key_state`` takes it)."""
         watch_scenarios, watch_hits = token is None or self._watch_scenarios, self._watch_hits
-        commands: list[tuple[Any, ...]] = [("GET", self._v), ("INCR", self._ids)]
+        commands: list[tuple[Any, ...]] = [("GET", self._v), ("INCR", self._ids), ("GET", self._journal_epoch)]
         if watch_scenarios:
             commands.append(("HGETALL", self._scenarios))
         if token is None:
@@ -169,10 +162,10 @@ class RedisState(State):
             key_reads = self._key_reads(token, time.time())
             commands += key_reads
         results = self.store.run(*commands)
-        version, next_id = results[0], results[1]
-        self.store.next_id = int(next_id)
+        version, next_id, epoch = results[0], results[1], results[2]
+        self.store.next_entry = int(next_id), int(epoch or 0)
         before = self._watched()
-        i = 2
+        i = 3
         if watch_scenarios:
             self.scenarios = {_text(k): _text(v) for k, v in pairs(results[i]).items()}
             i += 1
@@ -434,8 +427,12 @@ class RedisState(State):
             text = json.dumps(record.maps[0], separators=(",", ":")) + "\n" + self._templates(record.maps[1])
         else:
             text = json.dumps(dict(record), separators=(",", ":"))
-        self.store.later(*self.store.eval(_REMEMBER, [self._gens, self._gen_order], gen_id, text,
-                                          self.generations_size, self._updates_key("")))  # fmt: skip
+        self.store.later("HSET", self._gens, gen_id, text)
+        self._remembered.append(gen_id)
+        if len(self._remembered) > self.generations_size:  # each worker keeps its last ``generations_size``
+            old = self._remembered.popleft()
+            self.store.later("HDEL", self._gens, old)
+            self.store.later("DEL", self._updates_key(old))
 
     def generation(self, gen_id: str) -> MutableMapping[str, Any] | None:
         raw, updates = self.store.run(("HGET", self._gens, gen_id), ("HGETALL", self._updates_key(gen_id)))

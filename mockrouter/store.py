@@ -18,8 +18,8 @@ which cost more Python time than the round trips themselves.
 Check-and-update steps are Lua scripts, sent by hash (``EVALSHA``; loaded as the connection opens), atomic in Redis
 whatever the number of workers.
 
-Key names: ``<prefix>:v`` (settings version), ``<prefix>:ids`` (journal ids), ``<prefix>:j*`` (journal),
-``<prefix>:t`` (generation record templates, by content hash) and ``<prefix>:s:*`` (state: what ``reset`` deletes).
+Key names: ``<prefix>:v`` (settings version), ``<prefix>:ids`` (journal ids), ``<prefix>:j*`` (journal) and
+``<prefix>:s:*`` (state: what ``reset`` deletes).
 """
 
 from __future__ import annotations
@@ -75,6 +75,8 @@ class Encodings:
         self._items: OrderedDict[int, tuple[object, str]] = OrderedDict()
 
     def __call__(self, obj: object) -> str:
+        if not obj:  # None, [], {}: nothing to keep
+            return json.dumps(obj)
         found = self._items.get(id(obj))
         if found is not None and found[0] is obj:
             return found[1]
@@ -113,8 +115,8 @@ class Store:
         self._scheduled = False
         self._scripts: dict[str, bytes] = {}  # Lua source -> its SHA1 (EVALSHA)
         self._client: Any = None
-        #: the next journal id, fetched by ``RedisState.begin`` in the same round trip as the version
-        self.next_id: int | None = None
+        #: the next journal id and the journal's epoch, fetched by ``RedisState.begin`` with the version
+        self.next_entry: tuple[int, int] | None = None
 
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
