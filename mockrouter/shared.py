@@ -11,8 +11,9 @@ A request costs one round trip and one write (``Store.run`` sends queued writes 
 
 Money is integer pico-dollars (``HINCRBY``), so credits add up exactly however many workers debit them.
 Check-and-update steps are Lua scripts: free-model windows and ``times``-limited faults. Keys are hashed
-(``journal.key_digest``): no full API key is written to the store. Runtime stubs are stored pickled (a
-stub holds compiled patterns); the store is the mock's own, trusted like its fixture files.
+(``journal.key_digest``): no full API key is written to the store. Runtime stubs (a stub holds compiled
+patterns), generation records and journal entries are stored pickled (faster than JSON); the store is the mock's own,
+trusted like its fixture files.
 
 Generations: each worker keeps the last ``generations_size`` records it made (plain writes, no script: the store
 holds at most workers x ``generations_size``); any worker finds any of them.
@@ -24,6 +25,7 @@ workers for the same scenario transition may both see the old state (one worker 
 from __future__ import annotations
 
 import copyreg
+import functools
 import io
 import itertools
 import json
@@ -34,15 +36,17 @@ from collections import ChainMap, deque
 from collections.abc import MutableMapping
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockrouter.faults import Fault
 from mockrouter.journal import key_digest
 from mockrouter.state import _DAY, AccountState, KeyState, State
-from mockrouter.store import Encodings, Store, from_pico, pairs, to_pico
+from mockrouter.store import Commands, Encodings, Store, from_pico, pairs, to_pico
 from mockrouter.world import ByokKey, Key, Stub, World
 
 __all__ = ["RedisState"]
+
+_PICKLE = pickle.HIGHEST_PROTOCOL
 
 # KEYS: minute window, day window; ARGV: now, per minute, per day, member, minute floor, day floor.
 # 0 = counted, 1 = over the minute cap, 2 = over the day cap (not counted then)
@@ -100,6 +104,14 @@ def _scores(raw: Any) -> list[float]:
     return [float(score) for score in raw[1::2]]
 
 
+class _Token(NamedTuple):
+    base: Key
+    digest: str
+    key_key: str
+    free_day: str
+    reads: tuple[bytes, bytes]  # HGETALL of the key's and the account's hashes, encoded
+
+
 class RedisState(State):
     """The state of every worker sharing ``store``; ``fresh`` starts it again from the world (the parent
     process does that once, before the workers start)."""
@@ -135,9 +147,12 @@ class RedisState(State):
         self._accounts, self._keys = k("s", "accounts"), k("s", "keys")
         self._gens = k("s", "gens")
         self._remembered: deque[str] = deque()  # the generations this worker made, oldest first
+        self._updated: set[str] = set()  # those it changed since (a stream's finish: its own worker's)
         self._watch_scenarios, self._watch_hits = True, tuple[str, ...]()
         self._prefetched: tuple[str, list[Any]] | None = None  # a key state read by ``begin``
-        self._templates = Encodings()
+        self._tokens: dict[str, _Token] = {}
+        self._head = [store.pack("GET", self._v), store.pack("INCR", self._ids), store.pack("GET", self._journal_epoch)]
+        self._templates = Encodings(functools.partial(pickle.dumps, protocol=_PICKLE))
         if fresh:
             self.reset()
         else:
@@ -151,7 +166,7 @@ class RedisState(State):
         hits that some stub depends on (every one without ``token``: an admin call), and ``token``'s key state
         (``key_state`` takes it)."""
         watch_scenarios, watch_hits = token is None or self._watch_scenarios, self._watch_hits
-        commands: list[tuple[Any, ...]] = [("GET", self._v), ("INCR", self._ids), ("GET", self._journal_epoch)]
+        commands: list[Commands] = [*self._head]
         if watch_scenarios:
             commands.append(("HGETALL", self._scenarios))
         if token is None:
@@ -159,12 +174,11 @@ class RedisState(State):
         elif watch_hits:
             commands.append(("HMGET", self._hits, *watch_hits))
         if token is not None:
-            key_reads = self._key_reads(token, time.time())
-            commands += key_reads
+            commands += self._key_reads(token, time.time())
         results = self.store.run(*commands)
         version, next_id, epoch = results[0], results[1], results[2]
         self.store.next_entry = int(next_id), int(epoch or 0)
-        before = self._watched()
+        before = self._watched() if watch_scenarios or watch_hits else None
         i = 3
         if watch_scenarios:
             self.scenarios = {_text(k): _text(v) for k, v in pairs(results[i]).items()}
@@ -180,7 +194,7 @@ class RedisState(State):
                 else:
                     hits[name] = int(raw)
             i += 1
-        if self._watched() != before:
+        if before is not None and self._watched() != before:
             self.changed()  # another worker moved a scenario on or used up a stub: earlier outcomes may not hold
         self._prefetched = (token, results[i:]) if token is not None else None
         if version != self._version:
@@ -283,30 +297,37 @@ class RedisState(State):
         return [self._account_state(i, pairs(h)) for i, h in zip(ids, hashes, strict=True)]
 
     def _base_key(self, token: str) -> Key:
-        return self.world.keys.get(token) or Key(
-            key=token, account=f"acct-{token[-8:]}", limit=self.world.defaults.key_limit
-        )
+        return self._token(token).base
 
-    def _key_reads(self, token: str, now: float) -> list[tuple[Any, ...]]:
+    def _token(self, token: str) -> _Token:
+        """What a key's requests use over and over (the world's keys never change: kept, bounded)."""
+        found = self._tokens.get(token)
+        if found is None:
+            if len(self._tokens) >= 4096:
+                self._tokens.clear()
+            base = self.world.keys.get(token) or Key(
+                key=token, account=f"acct-{token[-8:]}", limit=self.world.defaults.key_limit
+            )
+            digest, key_key, account_key = key_digest(token), self._key_key(token), self._account_key(base.account)
+            reads = (self.store.pack("HGETALL", key_key), self.store.pack("HGETALL", account_key))
+            found = self._tokens[token] = _Token(base, digest, key_key, self._free_keys(base.account)[1], reads)
+        return found
+
+    def _key_reads(self, token: str, now: float) -> list[Commands]:
         """What ``key_state`` reads: the key's and its account's hashes, the account's free-model day window."""
-        account = self._base_key(token).account
-        return [
-            ("HGETALL", self._key_key(token)),
-            ("HGETALL", self._account_key(account)),
-            ("ZRANGEBYSCORE", self._free_keys(account)[1], f"({now - _DAY!r}", "+inf", "WITHSCORES"),
-        ]
+        t = self._token(token)
+        return [*t.reads, ("ZRANGEBYSCORE", t.free_day, f"({now - _DAY!r}", "+inf", "WITHSCORES")]
 
     def key_state(self, token: str) -> KeyState:
         prefetched, self._prefetched = self._prefetched, None
-        base, digest = self._base_key(token), key_digest(token)
+        t = self._token(token)
+        base, digest, key_key = t.base, t.digest, t.key_key
         if prefetched is not None and prefetched[0] == token:
             kh, ah, free = prefetched[1]
         else:
             kh, ah, free = self.store.run(*self._key_reads(token, time.time()))
-        key_key = self._key_key(token)
         if digest not in self._registered:  # rides on the request's writes
-            self.store.later("SADD", self._keys, digest)
-            self.store.later("SADD", self._accounts, base.account)
+            self.store.later(("SADD", self._keys, digest), ("SADD", self._accounts, base.account))
             self._registered.add(digest)
         kh, ah = pairs(kh), pairs(ah)
         days: dict[int, list[float]] = {}
@@ -315,7 +336,7 @@ class RedisState(State):
                 days.setdefault(int(name[2:]), [0.0, 0.0])[name[:1] == b"b"] = from_pico(value)
         if len(days) > 31:  # bounded like the in-memory state: about a month of days
             old = sorted(days)[:-31]
-            self.store.later("HDEL", key_key, *(f"{p}:{d}" for d in old for p in "db"))
+            self.store.later(("HDEL", key_key, *(f"{p}:{d}" for d in old for p in "db")))
             for d in old:
                 del days[d]
         key = replace(base, **json.loads(kh[b"conf"])) if b"conf" in kh else base
@@ -342,12 +363,13 @@ class RedisState(State):
         day = int(time.time() // _DAY)
         account_key, key_key = self._account_key(ks.account.id), self._key_key(ks.key.key)
         pico, byok = to_pico(cost), to_pico(byok_cost)
-        self.store.later("HINCRBY", account_key, "used", pico)
-        self.store.later("HINCRBY", key_key, "used", pico)
-        self.store.later("HINCRBY", key_key, f"d:{day}", pico)
+        self.store.later(
+            ("HINCRBY", account_key, "used", pico),
+            ("HINCRBY", key_key, "used", pico),
+            ("HINCRBY", key_key, f"d:{day}", pico),
+        )
         if byok:
-            self.store.later("HINCRBY", key_key, "byok", byok)
-            self.store.later("HINCRBY", key_key, f"b:{day}", byok)
+            self.store.later(("HINCRBY", key_key, "byok", byok), ("HINCRBY", key_key, f"b:{day}", byok))
 
     def set_credits(self, account_id: str, credits: float | None = None, usage: float | None = None) -> AccountState:
         fields: list[Any] = []
@@ -396,9 +418,9 @@ class RedisState(State):
 
     def stub_hit(self, stub: Stub) -> None:
         super().stub_hit(stub)
-        self.store.later("HINCRBY", self._hits, stub.name, 1)
+        self.store.later(("HINCRBY", self._hits, stub.name, 1))
         if stub.scenario and stub.sets:
-            self.store.later("HSET", self._scenarios, stub.scenario, stub.sets)
+            self.store.later(("HSET", self._scenarios, stub.scenario, stub.sets))
 
     def add_fault(self, fault: Fault) -> None:
         self._changed(("RPUSH", self._faults, json.dumps(fault.as_dict())))
@@ -421,30 +443,31 @@ class RedisState(State):
         return self.store.key("s", "gen", gen_id)
 
     def remember(self, gen_id: str, record: MutableMapping[str, Any]) -> None:
-        """Store the record as JSON: a ``memo.fill_record`` chain as its overlay's JSON, a newline and its template's
-        (the template is shared by repeated requests: encoded once)."""
+        """Store the record pickled: a ``memo.fill_record`` chain as its overlay and its template's pickle (the template
+        is shared by repeated requests: pickled once)."""
         if isinstance(record, ChainMap) and len(record.maps) == 2:
-            text = json.dumps(record.maps[0], separators=(",", ":")) + "\n" + self._templates(record.maps[1])
+            text = pickle.dumps((record.maps[0], self._templates(record.maps[1])), _PICKLE)
         else:
-            text = json.dumps(dict(record), separators=(",", ":"))
-        self.store.later("HSET", self._gens, gen_id, text)
+            text = pickle.dumps((dict(record), None), _PICKLE)
+        self.store.later(("HSET", self._gens, gen_id, text))
         self._remembered.append(gen_id)
         if len(self._remembered) > self.generations_size:  # each worker keeps its last ``generations_size``
             old = self._remembered.popleft()
-            self.store.later("HDEL", self._gens, old)
-            self.store.later("DEL", self._updates_key(old))
+            self.store.later(("HDEL", self._gens, old))
+            if old in self._updated:
+                self._updated.discard(old)
+                self.store.later(("DEL", self._updates_key(old)))
 
     def generation(self, gen_id: str) -> MutableMapping[str, Any] | None:
         raw, updates = self.store.run(("HGET", self._gens, gen_id), ("HGETALL", self._updates_key(gen_id)))
         if raw is None:
             return None
-        overlay, _, template = raw.partition(b"\n")
-        record: dict[str, Any] = (
-            dict(ChainMap(json.loads(overlay), json.loads(template))) if template else json.loads(raw)
-        )
+        overlay, template = pickle.loads(raw)
+        record: dict[str, Any] = dict(ChainMap(overlay, pickle.loads(template))) if template is not None else overlay
         record.update({_text(k): json.loads(v) for k, v in pairs(updates).items()})
         return record
 
     def update_generation(self, gen_id: str, **fields: Any) -> None:
         pairs = [x for name, value in fields.items() for x in (name, json.dumps(value))]
-        self.store.later(*self.store.eval(_UPDATE, [self._gens, self._updates_key(gen_id)], gen_id, *pairs))
+        self.store.later(self.store.eval(_UPDATE, [self._gens, self._updates_key(gen_id)], gen_id, *pairs))
+        self._updated.add(gen_id)

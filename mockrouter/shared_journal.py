@@ -1,7 +1,7 @@
 """The journal of several workers, in the shared Redis store.
 
 Ids come from one counter (``INCR``; ``RedisState.begin`` fetches the next one in its round trip, with the journal's
-epoch), so they are unique and in arrival order across workers. An entry is written as JSON when it is still open at
+epoch), so they are unique and in arrival order across workers. An entry is written (pickled) when it is still open at
 the event loop's next turn (to a hash of requests in flight: a stream's; a request answered within its turn never
 writes it) and when it closes (posted before its response is sent, without waiting for the reply: to a list capped at
 ``size``). Both belong to the epoch the entry was opened in; clearing starts a new epoch, so entries opened before
@@ -11,14 +11,15 @@ records the ``worker`` (process id) that served it.
 
 from __future__ import annotations
 
-import json
+import operator
 import os
+import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from typing import Any
 
 from mockrouter.journal import Entry, Journal
-from mockrouter.store import Encodings, Store
+from mockrouter.store import Store
 
 __all__ = ["RedisJournal"]
 
@@ -32,7 +33,6 @@ class RedisJournal(Journal):
         self._epochs: dict[int, int] = {}  # open entry id -> the epoch it was opened in
         self._epoch = 0  # the epoch of the entry being opened
         self._unsent: dict[int, Callable[[], tuple[Any, ...]]] = {}
-        self._encoded = Encodings(256)
 
     def _list(self, epoch: int) -> str:
         return self.store.key("j", str(epoch))
@@ -58,19 +58,17 @@ class RedisJournal(Journal):
         self._open[entry.id] = entry
         flight = self._flight(self._epoch)
         self._epochs[entry.id] = self._epoch
-        self._unsent[entry.id] = self.store.idle(lambda: ("HSET", flight, entry.id, self._dumps(entry)))
+        self._unsent[entry.id] = self.store.idle(lambda: ("HSET", flight, entry.id, _dumps(entry)))
 
     def close(self, entry: Entry) -> None:
         super().close(entry)
         self._open.pop(entry.id, None)
         epoch = self._epochs.pop(entry.id, self._epoch)
         unsent = self._unsent.pop(entry.id, None)
-        later = self.store.later
-        later("INCR", self._closed)
         if unsent is None or not self.store.unqueue(unsent):  # it went to the requests in flight
-            later("HDEL", self._flight(epoch), entry.id)
-        later("RPUSH", self._list(epoch), self._dumps(entry))
-        later("LTRIM", self._list(epoch), -self.size, -1)
+            self.store.later(("HDEL", self._flight(epoch), entry.id))
+        entries = self._list(epoch)
+        self.store.later(("INCR", self._closed), ("RPUSH", entries, _dumps(entry)), ("LTRIM", entries, -self.size, -1))
         self.store.post()  # before the response is written: with the request's other writes, in order
 
     def clear(self) -> None:
@@ -90,24 +88,26 @@ class RedisJournal(Journal):
         epoch, (raw, flight) = self._current(
             lambda e: ("LRANGE", self._list(e), 0, -1), lambda e: ("HVALS", self._flight(e))
         )
-        by_id = {e.id: e for e in (Entry(**json.loads(r)) for r in flight)}
+        by_id = {e.id: e for e in map(_loads, flight)}
         by_id.update(
             (e.id, e) for e in self._open.values() if self._epochs.get(e.id) == epoch
         )  # this worker's are newer
-        by_id.update((e.id, e) for e in (Entry(**json.loads(r)) for r in raw))  # complete ones win
+        by_id.update((e.id, e) for e in map(_loads, raw))  # complete ones win
         return sorted(by_id.values(), key=lambda e: e.id)[-self.size :]
 
     def __len__(self) -> int:
         _, (stored, flight) = self._current(lambda e: ("LLEN", self._list(e)), lambda e: ("HLEN", self._flight(e)))
         return min(self.size, int(stored) + int(flight))
 
-    def _dumps(self, entry: Entry) -> str:
-        """The entry as JSON (its fields as they are: ``Entry.as_dict`` deep-copies, which costs far more). A replayed
-        completion's body, attempts and usage are the memo's own, never changed: encoded once."""
-        head = json.dumps({name: getattr(entry, name) for name in _OWN}, separators=(",", ":"), default=str)
-        shared = ",".join(f'"{name}":{self._encoded(getattr(entry, name))}' for name in _SHARED)
-        return f"{head[:-1]},{shared}}}"
+
+_FIELDS = tuple(f.name for f in fields(Entry))
+_values = operator.attrgetter(*_FIELDS)
 
 
-_SHARED = ("body", "near_misses", "attempts", "usage")
-_OWN = tuple(f.name for f in fields(Entry) if f.name not in _SHARED)
+def _dumps(entry: Entry) -> bytes:
+    """The entry's field values, pickled (as they are: ``Entry.as_dict`` deep-copies, and JSON costs far more)."""
+    return pickle.dumps(_values(entry), pickle.HIGHEST_PROTOCOL)
+
+
+def _loads(raw: bytes) -> Entry:
+    return Entry(*pickle.loads(raw))

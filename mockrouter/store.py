@@ -6,7 +6,7 @@ which cost more Python time than the round trips themselves.
 
 - ``run(*commands)`` sends the queued writes and ``commands`` in one round trip and returns the replies to
   ``commands`` (a worker reads its own writes).
-- ``later(*command)`` queues a write: it rides on the worker's next send, which comes at the latest when the
+- ``later(*commands)`` queues writes: it rides on the worker's next send, which comes at the latest when the
   event loop next turns.
 - ``post()`` sends the queued writes without waiting for their replies (a journal ``close`` posts before the
   response is written). Commands on one connection run in order, and the replies are read (and dropped; an error
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import shutil
 import socket
@@ -40,7 +39,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-__all__ = ["PICO", "Encodings", "RedisServer", "Store", "from_pico", "pairs", "to_pico"]
+__all__ = ["PICO", "Commands", "Encodings", "RedisServer", "Store", "from_pico", "pairs", "to_pico"]
 
 log = logging.getLogger("mockrouter")
 
@@ -51,6 +50,8 @@ _UNREAD_MAX = 4096
 _TIMEOUT_S = 10
 
 Command = tuple[Any, ...]
+#: a command for ``run``: its arguments, or the command already encoded (``Store.pack``)
+Commands = Command | bytes
 
 
 def to_pico(dollars: float) -> int:
@@ -67,24 +68,22 @@ def pairs(raw: dict[Any, Any] | list[Any]) -> dict[Any, Any]:
 
 
 class Encodings:
-    """JSON encodings of shared, never-changed objects (a memoized completion's record template, body, attempts...),
-    by identity: a repeated request's are encoded once. Bounded; each held object is kept alive (its id stays its)."""
+    """Encodings of shared, never-changed objects (a memoized completion's generation record template), by identity:
+    a repeated request's are encoded once. Bounded; each held object is kept alive (its id stays its)."""
 
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self._items: OrderedDict[int, tuple[object, str]] = OrderedDict()
+    def __init__(self, encode: Callable[[Any], bytes], size: int = 512) -> None:
+        self.encode, self.size = encode, size
+        self._items: OrderedDict[int, tuple[object, bytes]] = OrderedDict()
 
-    def __call__(self, obj: object) -> str:
-        if not obj:  # None, [], {}: nothing to keep
-            return json.dumps(obj)
+    def __call__(self, obj: object) -> bytes:
         found = self._items.get(id(obj))
         if found is not None and found[0] is obj:
             return found[1]
-        text = json.dumps(obj, separators=(",", ":"), default=str)
-        self._items[id(obj)] = (obj, text)
+        encoded = self.encode(obj)
+        self._items[id(obj)] = (obj, encoded)
         if len(self._items) > self.size:
             self._items.popitem(last=False)
-        return text
+        return encoded
 
 
 class Store:
@@ -202,7 +201,11 @@ class Store:
                 log.error("a write to the shared store failed: %s", reply)
         return replies[before:]
 
-    def run(self, *commands: Command) -> list[Any]:
+    def pack(self, *command: Any) -> bytes:
+        """A command encoded once, to ``run`` many times."""
+        return self._pack(command)
+
+    def run(self, *commands: Commands) -> list[Any]:
         """Queued writes plus ``commands`` in one round trip; the results of ``commands`` as the parser
         gives them (a hash: see :func:`pairs`)."""
         queued, self._queued = self._queued, []
@@ -210,7 +213,8 @@ class Store:
             return []
         if self._sock is None:
             self._connect()
-        payload = b"".join([*queued, *map(self._pack, commands)])
+        pack = self._pack
+        payload = b"".join([*queued, *(c if c.__class__ is bytes else pack(c) for c in commands)])  # type: ignore[arg-type]
         before, self._unread = self._unread + len(queued), 0
         results = self._exchange(payload, before, len(commands))
         for result in results:
@@ -218,9 +222,9 @@ class Store:
                 raise self._response_error(str(result))
         return results
 
-    def later(self, *command: Any) -> None:
-        """Queue a write for the next send (posted when the event loop next turns, at the latest)."""
-        self._queued.append(self._pack(command))
+    def later(self, *commands: Command) -> None:
+        """Queue writes for the next send (posted when the event loop next turns, at the latest)."""
+        self._queued += map(self._pack, commands)
         self._schedule()
 
     def post(self) -> None:
