@@ -47,6 +47,7 @@ from mockrouter.world import ByokKey, Key, Stub, World
 __all__ = ["RedisState"]
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
+_PREFETCH_S = 0.05
 
 # KEYS: minute window, day window; ARGV: now, per minute, per day, member, minute floor, day floor.
 # 0 = counted, 1 = over the minute cap, 2 = over the day cap (not counted then)
@@ -149,7 +150,7 @@ class RedisState(State):
         self._remembered: deque[str] = deque()  # the generations this worker made, oldest first
         self._updated: set[str] = set()  # those it changed since (a stream's finish: its own worker's)
         self._watch_scenarios, self._watch_hits = True, tuple[str, ...]()
-        self._prefetched: tuple[str, list[Any]] | None = None  # a key state read by ``begin``
+        self._prefetched: tuple[str, float, list[Any]] | None = None  # a key state read by ``begin``, and when
         self._tokens: dict[str, _Token] = {}
         self._head = [store.pack("GET", self._v), store.pack("INCR", self._ids), store.pack("GET", self._journal_epoch)]
         self._templates = Encodings(functools.partial(pickle.dumps, protocol=_PICKLE))
@@ -196,7 +197,7 @@ class RedisState(State):
             i += 1
         if before is not None and self._watched() != before:
             self.changed()  # another worker moved a scenario on or used up a stub: earlier outcomes may not hold
-        self._prefetched = (token, results[i:]) if token is not None else None
+        self._prefetched = (token, time.monotonic(), results[i:]) if token is not None else None
         if version != self._version:
             self._load()
 
@@ -322,8 +323,9 @@ class RedisState(State):
         prefetched, self._prefetched = self._prefetched, None
         t = self._token(token)
         base, digest, key_key = t.base, t.digest, t.key_key
-        if prefetched is not None and prefetched[0] == token:
-            kh, ah, free = prefetched[1]
+        # the request's own: taken in the same call as ``begin``, never one a request left unused
+        if prefetched is not None and prefetched[0] == token and time.monotonic() - prefetched[1] < _PREFETCH_S:
+            kh, ah, free = prefetched[2]
         else:
             kh, ah, free = self.store.run(*self._key_reads(token, time.time()))
         if digest not in self._registered:  # rides on the request's writes
