@@ -6,7 +6,7 @@ which cost more Python time than the round trips themselves.
 
 - ``run(*commands)`` sends the queued writes and ``commands`` in one round trip and returns the replies to
   ``commands`` (a worker reads its own writes).
-- ``later(*commands)`` queues writes: it rides on the worker's next send, which comes at the latest when the
+- ``later(*commands)`` queues writes: they ride on the worker's next send, which comes at the latest when the
   event loop next turns.
 - ``post()`` sends the queued writes without waiting for their replies (a journal ``close`` posts before the
   response is written). Commands on one connection run in order, and the replies are read (and dropped; an error
