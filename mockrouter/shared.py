@@ -1,11 +1,13 @@
 """``State`` over a shared Redis store, so that several workers act as one mock.
 
-A request costs one round trip and one write (``Store.run`` sends queued writes along with every read):
+A request costs at most one round trip and one write (``Store.run`` sends queued writes along with every read):
 
-- ``begin(token)``: the settings version, the next journal id, the scenario states and stub hits that some stub
+- ``begin(token)``: the settings version, journal ids and epoch, the scenario states and stub hits that some stub
   depends on (``requires``, ``times``), and the caller's key state: the key's and its account's hashes and the
   account's free-model day window (``key_state`` takes them). Runtime settings, stubs and faults are cached in the
-  worker and reloaded only when the version moved.
+  worker and reloaded only when the version moved. What it read holds for the rest of the event loop's turn: the
+  other requests of that turn (they all arrived before the read) take reserved ids and the key states read, with
+  this worker's own debits since; a key not read yet in the turn costs a round trip of its own.
 - the journal's ``close`` then posts the request's writes without waiting for the reply: the debit, the stub hit,
   the generation, the entry (one connection: they apply in order, before any later command of this worker's).
 
@@ -24,9 +26,8 @@ workers for the same scenario transition may both see the old state (one worker 
 
 from __future__ import annotations
 
-import copyreg
+import asyncio
 import functools
-import io
 import itertools
 import json
 import os
@@ -35,11 +36,11 @@ import time
 from collections import ChainMap, deque
 from collections.abc import MutableMapping
 from dataclasses import replace
-from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from mockrouter.faults import Fault
 from mockrouter.journal import key_digest
+from mockrouter.shared_scripts import FREE, TAKE, UPDATE, pickle_stub
 from mockrouter.state import _DAY, AccountState, KeyState, State
 from mockrouter.store import Commands, Encodings, Store, from_pico, pairs, to_pico
 from mockrouter.world import ByokKey, Key, Stub, World
@@ -48,50 +49,7 @@ __all__ = ["RedisState"]
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
 _PREFETCH_S = 0.05
-
-# KEYS: minute window, day window; ARGV: now, per minute, per day, member, minute floor, day floor.
-# 0 = counted, 1 = over the minute cap, 2 = over the day cap (not counted then)
-_FREE = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[6])
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return 2 end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 1 end
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[4])
-redis.call('EXPIRE', KEYS[1], 120)
-redis.call('EXPIRE', KEYS[2], 90000)
-return 0
-"""
-# KEYS: fault hits; ARGV: fault id, times. 1 = fires (counted), 0 = used up
-_TAKE = """
-local hits = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-if hits >= tonumber(ARGV[2]) then return 0 end
-redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-return 1
-"""
-# KEYS: records, this record's updates; ARGV: id, field, value, field, value...
-_UPDATE = """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
-return 1
-"""
-
-
-def _read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
-    return MappingProxyType(mapping)
-
-
-def _mapping_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, ...]:
-    return _read_only, (dict(proxy),)
-
-
-def _pickle(stub: object) -> bytes:
-    """Pickle a runtime stub (its read-only mappings included)."""
-    out = io.BytesIO()
-    pickler = pickle.Pickler(out)
-    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _mapping_proxy}
-    pickler.dump(stub)
-    return out.getvalue()
+_IDS_MAX = 64  # journal ids a turn reserves at most in one go
 
 
 def _text(raw: bytes | str) -> str:
@@ -152,7 +110,13 @@ class RedisState(State):
         self._watch_scenarios, self._watch_hits = True, tuple[str, ...]()
         self._prefetched: tuple[str, float, list[Any]] | None = None  # a key state read by ``begin``, and when
         self._tokens: dict[str, _Token] = {}
-        self._head = [store.pack("GET", self._v), store.pack("INCR", self._ids), store.pack("GET", self._journal_epoch)]
+        # the event loop's turn whose reads hold (``begin``): its number (``Store.turn``), journal epoch, reserved
+        # ids [next, end), key states; how many ids the last turn took and how many requests this one served
+        self._turn: int | None = None
+        self._turn_ends: int | None = None
+        self._turn_epoch, self._next_id, self._end_id, self._want, self._served = 0, 0, 0, 1, 0
+        self._key_states: dict[str, KeyState] = {}
+        self._head = store.pack("GET", self._v), store.pack("GET", self._journal_epoch)
         self._templates = Encodings(functools.partial(pickle.dumps, protocol=_PICKLE))
         if fresh:
             self.reset()
@@ -162,12 +126,35 @@ class RedisState(State):
     # ------------------------------------------------------------------ refresh
 
     def begin(self, token: str | None = None) -> None:
-        """One round trip: the version (reload settings, stubs and faults if it moved), the journal id of this
-        request and the journal's epoch (``RedisJournal.open`` takes them; an admin call leaves a gap in the ids), the scenario states and stub
-        hits that some stub depends on (every one without ``token``: an admin call), and ``token``'s key state
-        (``key_state`` takes it)."""
+        """One round trip: the version (reload settings, stubs and faults if it moved), journal ids and the
+        journal's epoch (``RedisJournal.open`` takes them; an admin call leaves a gap in the ids), the scenario states
+        and stub hits that some stub depends on (every one without ``token``: an admin call), and ``token``'s key
+        state (``key_state`` takes it).
+
+        What it reads holds for the rest of the event loop's turn (``Store.turn``): every request served in that turn
+        arrived before the turn's first read, so anything another worker did before answering what led to them is in
+        it. The turn's other requests take the next of the ids it reserved and its key states (with this worker's own
+        debits since); a key not read yet costs a round trip of its own."""
+        store = self.store
+        in_turn = token is not None and self._turn == store.turn
+        if token is not None:
+            self._served += 1
+        if token is not None and in_turn and self._next_id < self._end_id:
+            store.next_entry = self._next_id, self._turn_epoch
+            self._next_id += 1
+            self._prefetched = None
+            if token not in self._key_states:
+                self._prefetched = (token, time.monotonic(), store.run(*self._key_reads(token, time.time())))
+            return
+        if in_turn:  # the turn used up its ids: twice as many
+            want = min(_IDS_MAX, 2 * self._want)
+        else:  # as many as the last turn served
+            want = max(1, min(_IDS_MAX, self._served - 1)) if token is not None else 1
+            self._served = 1 if token is not None else 0
+            self._key_states = {}
+        self._turn, self._want = None, want
         watch_scenarios, watch_hits = token is None or self._watch_scenarios, self._watch_hits
-        commands: list[Commands] = [*self._head]
+        commands: list[Commands] = [self._head[0], ("INCRBY", self._ids, want), self._head[1]]
         if watch_scenarios:
             commands.append(("HGETALL", self._scenarios))
         if token is None:
@@ -176,9 +163,12 @@ class RedisState(State):
             commands.append(("HMGET", self._hits, *watch_hits))
         if token is not None:
             commands += self._key_reads(token, time.time())
-        results = self.store.run(*commands)
-        version, next_id, epoch = results[0], results[1], results[2]
-        self.store.next_entry = int(next_id), int(epoch or 0)
+        results = store.run(*commands)
+        version, last_id, epoch = results[0], int(results[1]), int(results[2] or 0)
+        store.next_entry = last_id - want + 1, epoch
+        self._next_id, self._end_id = last_id - want + 2, last_id + 1
+        if token is not None:
+            self._open_turn(epoch)
         before = self._watched() if watch_scenarios or watch_hits else None
         i = 3
         if watch_scenarios:
@@ -201,12 +191,25 @@ class RedisState(State):
         if version != self._version:
             self._load()
 
+    def _open_turn(self, epoch: int) -> None:
+        """What ``begin`` read holds until the event loop's next turn (see ``begin``)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop: no turn (every request reads afresh)
+            return
+        turn = self.store.turn
+        self._turn, self._turn_epoch = turn, epoch
+        if self._turn_ends != turn:
+            self._turn_ends = turn
+            loop.call_soon(self.store.end_turn, turn)
+
     def _watched(self) -> tuple[Any, ...]:
         """The scenario states and stub hits that a request's outcome depends on (stubs' ``requires`` and ``times``)."""
         scenarios = tuple(sorted(self.scenarios.items())) if self._watch_scenarios else tuple[Any, ...]()
         return scenarios, tuple(self.stub_hits.get(name, 0) for name in self._watch_hits)
 
     def _load(self) -> None:
+        self._turn = None  # this worker changed what the turn read
         version, conf, stubs, faults = self.store.run(
             ("GET", self._v), ("HGETALL", self._conf), ("HGETALL", self._stubs), ("LRANGE", self._faults, 0, -1)
         )
@@ -320,6 +323,9 @@ class RedisState(State):
         return [*t.reads, ("ZRANGEBYSCORE", t.free_day, f"({now - _DAY!r}", "+inf", "WITHSCORES")]
 
     def key_state(self, token: str) -> KeyState:
+        in_turn = self._turn == self.store.turn
+        if in_turn and token in self._key_states:  # read this turn (with this worker's debits since)
+            return self._key_states[token]
         prefetched, self._prefetched = self._prefetched, None
         t = self._token(token)
         base, digest, key_key = t.base, t.digest, t.key_key
@@ -344,9 +350,13 @@ class RedisState(State):
         key = replace(base, **json.loads(kh[b"conf"])) if b"conf" in kh else base
         account = self._account_state(base.account, ah, _scores(free))
         usage = round(base.usage + from_pico(kh.get(b"used")), 12)
-        return KeyState(key, account, usage=usage, byok_usage=from_pico(kh.get(b"byok")), days=days)
+        ks = KeyState(key, account, usage=usage, byok_usage=from_pico(kh.get(b"byok")), days=days)
+        if in_turn:
+            self._key_states[token] = ks
+        return ks
 
     def update_key(self, token: str, **changes: Any) -> KeyState:
+        self._turn = None  # this worker changed what the turn read
         replace(self._base_key(token), **changes)  # unknown fields fail here, as in memory
         self.key_state(token)
         key_key = self._key_key(token)
@@ -374,6 +384,7 @@ class RedisState(State):
             self.store.later(("HINCRBY", key_key, "byok", byok), ("HINCRBY", key_key, f"b:{day}", byok))
 
     def set_credits(self, account_id: str, credits: float | None = None, usage: float | None = None) -> AccountState:
+        self._turn = None  # this worker changed what the turn read
         fields: list[Any] = []
         if credits is not None:
             fields += ["credits", repr(float(credits))]
@@ -388,7 +399,7 @@ class RedisState(State):
 
     def free_request(self, account: AccountState, per_minute: int, per_day: int, now: float) -> tuple[str, int] | None:
         member = f"{now!r}:{os.getpid()}:{next(self._members)}"
-        script = self.store.eval(_FREE, list(self._free_keys(account.id)), repr(now), per_minute, per_day, member,
+        script = self.store.eval(FREE, list(self._free_keys(account.id)), repr(now), per_minute, per_day, member,
                                  repr(now - 60), repr(now - _DAY))  # fmt: skip
         over = int(self.store.run(script)[0])
         if over == 0:
@@ -399,18 +410,20 @@ class RedisState(State):
     # ------------------------------------------------------------------ scenarios, stubs and faults
 
     def set_scenario(self, name: str, value: str) -> None:
+        self._turn = None  # this worker changed what the turn read
         self.store.run(("HSET", self._scenarios, name, value))
         self.scenarios[name] = value
         self.changed()
 
     def reset_scenarios(self, name: str | None = None) -> None:
+        self._turn = None  # this worker changed what the turn read
         self.store.run(("DEL", self._scenarios) if name is None else ("HDEL", self._scenarios, name))
         super().reset_scenarios(name)
 
     def add_stubs(self, stubs: list[Stub]) -> None:
         if stubs:
             now = time.time_ns()
-            pairs = [(s.name, _pickle((now + i, s))) for i, s in enumerate(stubs)]
+            pairs = [(s.name, pickle_stub((now + i, s))) for i, s in enumerate(stubs)]
             self._changed(("HSET", self._stubs, *(x for pair in pairs for x in pair)))
 
     def remove_stubs(self, name: str | None = None) -> int:
@@ -436,7 +449,7 @@ class RedisState(State):
     def take_fault(self, fault: Fault) -> bool:
         if fault.times is None:
             return True
-        script = self.store.eval(_TAKE, [self._fault_hits], fault.id or repr(fault), fault.times)
+        script = self.store.eval(TAKE, [self._fault_hits], fault.id or repr(fault), fault.times)
         return bool(self.store.run(script)[0])
 
     # ------------------------------------------------------------------ generations
@@ -471,5 +484,5 @@ class RedisState(State):
 
     def update_generation(self, gen_id: str, **fields: Any) -> None:
         pairs = [x for name, value in fields.items() for x in (name, json.dumps(value))]
-        self.store.later(self.store.eval(_UPDATE, [self._gens, self._updates_key(gen_id)], gen_id, *pairs))
+        self.store.later(self.store.eval(UPDATE, [self._gens, self._updates_key(gen_id)], gen_id, *pairs))
         self._updated.add(gen_id)

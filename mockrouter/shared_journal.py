@@ -1,12 +1,13 @@
 """The journal of several workers, in the shared Redis store.
 
-Ids come from one counter (``INCR``; ``RedisState.begin`` fetches the next one in its round trip, with the journal's
-epoch), so they are unique and in arrival order across workers. An entry is written (pickled) when it is still open at
-the event loop's next turn (to a hash of requests in flight: a stream's; a request answered within its turn never
-writes it) and when it closes (posted before its response is sent, without waiting for the reply: to a list capped at
-``size``). Both belong to the epoch the entry was opened in; clearing starts a new epoch, so entries opened before
-it are not seen when they close, as an in-memory journal would forget them (and no script is needed). Each entry
-records the ``worker`` (process id) that served it.
+Ids come from one counter (``INCRBY``: ``RedisState.begin`` reserves, with the journal's epoch, as many as the event
+loop's last turn served), so they are unique and in arrival order across workers: a request that arrived after
+another's response has a greater id (a turn that serves fewer than it reserved leaves a gap, as an admin call does).
+An entry is written (pickled) when it is still open at the event loop's next turn (to a hash of requests in flight:
+a stream's; a request answered within its turn never writes it) and when it closes (posted before its response is
+sent, without waiting for the reply: to a list capped at ``size``). Both belong to the epoch the entry was opened
+in; clearing starts a new epoch, so entries opened before it are not seen when they close, as an in-memory journal
+would forget them (and no script is needed). Each entry records the ``worker`` (process id) that served it.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class RedisJournal(Journal):
         self.store.post()  # before the response is written: with the request's other writes, in order
 
     def clear(self) -> None:
+        self.store.end_turn()  # the epoch read this turn is over
         epoch = int(self.store.run(("INCR", self._epoch_key))[0])
         keep = {self._list(epoch).encode(), self._flight(epoch).encode()}
         old = [n for p in ("j:*", "j-open:*") for n in self.store.scan(self.store.key(p)) if n not in keep]

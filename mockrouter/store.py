@@ -116,6 +116,8 @@ class Store:
         self._client: Any = None
         #: the next journal id and the journal's epoch, fetched by ``RedisState.begin`` with the version
         self.next_entry: tuple[int, int] | None = None
+        #: the event loop's turn (``RedisState.begin``): moves on as it ends, or when the journal is cleared here
+        self.turn = 0
 
     def key(self, *parts: str) -> str:
         return ":".join((self.prefix, *parts))
@@ -281,6 +283,11 @@ class Store:
         self._take_idle()
         if self._queued or self._unread:
             self.run(("PING",))
+
+    def end_turn(self, turn: int | None = None) -> None:
+        """The turn ``turn`` (the current one: ``None``) is over: what was read in it no longer holds."""
+        if turn is None or turn == self.turn:
+            self.turn += 1
 
     def eval(self, script: str, keys: list[str], *args: Any) -> Command:
         """A command for ``run`` or ``later`` that runs the Lua ``script`` (``EVALSHA``: loaded once per connection)."""
