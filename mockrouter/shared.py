@@ -113,10 +113,10 @@ class RedisState(State):
         # the event loop's turn whose reads hold (``begin``): its number (``Store.turn``), journal epoch, reserved
         # ids [next, end), key states; how many ids the last turn took and how many requests this one served
         self._turn: int | None = None
-        self._turn_ends: int | None = None
         self._turn_epoch, self._next_id, self._end_id, self._want, self._served = 0, 0, 0, 1, 0
         self._key_states: dict[str, KeyState] = {}
         self._head = store.pack("GET", self._v), store.pack("GET", self._journal_epoch)
+        self._reserve: dict[int, bytes] = {}  # INCRBY ids n, encoded
         self._templates = Encodings(functools.partial(pickle.dumps, protocol=_PICKLE))
         if fresh:
             self.reset()
@@ -154,7 +154,8 @@ class RedisState(State):
             self._key_states = {}
         self._turn, self._want = None, want
         watch_scenarios, watch_hits = token is None or self._watch_scenarios, self._watch_hits
-        commands: list[Commands] = [self._head[0], ("INCRBY", self._ids, want), self._head[1]]
+        reserve = self._reserve.get(want) or self._reserve.setdefault(want, store.pack("INCRBY", self._ids, want))
+        commands: list[Commands] = [self._head[0], reserve, self._head[1]]
         if watch_scenarios:
             commands.append(("HGETALL", self._scenarios))
         if token is None:
@@ -194,14 +195,11 @@ class RedisState(State):
     def _open_turn(self, epoch: int) -> None:
         """What ``begin`` read holds until the event loop's next turn (see ``begin``)."""
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:  # no event loop: no turn (every request reads afresh)
             return
-        turn = self.store.turn
-        self._turn, self._turn_epoch = turn, epoch
-        if self._turn_ends != turn:
-            self._turn_ends = turn
-            loop.call_soon(self.store.end_turn, turn)
+        self._turn, self._turn_epoch = self.store.turn, epoch
+        self.store.hold_turn()
 
     def _watched(self) -> tuple[Any, ...]:
         """The scenario states and stub hits that a request's outcome depends on (stubs' ``requires`` and ``times``)."""

@@ -275,8 +275,13 @@ class Store:
         self._queued[:0] = [self._pack(make()) for make in idle]
 
     def _turn(self) -> None:
+        self.turn += 1  # queued no later than the turn's first read: every request that arrives after it runs later
         self._take_idle()
         self.post()
+
+    def hold_turn(self) -> None:
+        """What was read in this ``turn`` holds until the event loop's next turn (the caller checked it runs one)."""
+        self._schedule()
 
     def flush(self) -> None:
         """Send every queued write and wait until the store has applied them."""
@@ -284,10 +289,9 @@ class Store:
         if self._queued or self._unread:
             self.run(("PING",))
 
-    def end_turn(self, turn: int | None = None) -> None:
-        """The turn ``turn`` (the current one: ``None``) is over: what was read in it no longer holds."""
-        if turn is None or turn == self.turn:
-            self.turn += 1
+    def end_turn(self) -> None:
+        """What was read in this turn no longer holds (the journal was cleared here)."""
+        self.turn += 1
 
     def eval(self, script: str, keys: list[str], *args: Any) -> Command:
         """A command for ``run`` or ``later`` that runs the Lua ``script`` (``EVALSHA``: loaded once per connection)."""
