@@ -67,6 +67,7 @@ class _Token(NamedTuple):
     base: Key
     digest: str
     key_key: str
+    account_key: str
     free_day: str
     reads: tuple[bytes, bytes]  # HGETALL of the key's and the account's hashes, encoded
 
@@ -312,7 +313,8 @@ class RedisState(State):
             )
             digest, key_key, account_key = key_digest(token), self._key_key(token), self._account_key(base.account)
             reads = (self.store.pack("HGETALL", key_key), self.store.pack("HGETALL", account_key))
-            found = self._tokens[token] = _Token(base, digest, key_key, self._free_keys(base.account)[1], reads)
+            free_day = self._free_keys(base.account)[1]
+            found = self._tokens[token] = _Token(base, digest, key_key, account_key, free_day, reads)
         return found
 
     def _key_reads(self, token: str, now: float) -> list[Commands]:
@@ -371,7 +373,11 @@ class RedisState(State):
         """Queue the debit (it goes with the journal entry's write, before the response)."""
         super().charge(ks, cost, byok_cost)  # the request's own view, as in memory
         day = int(time.time() // _DAY)
-        account_key, key_key = self._account_key(ks.account.id), self._key_key(ks.key.key)
+        t = self._token(ks.key.key)
+        account_key, key_key = (
+            t.account_key if ks.account.id == t.base.account else self._account_key(ks.account.id),
+            t.key_key,
+        )
         pico, byok = to_pico(cost), to_pico(byok_cost)
         self.store.later(
             ("HINCRBY", account_key, "used", pico),
