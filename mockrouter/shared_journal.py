@@ -91,9 +91,8 @@ class RedisJournal(Journal):
             lambda e: ("LRANGE", self._list(e), 0, -1), lambda e: ("HVALS", self._flight(e))
         )
         by_id = {e.id: e for e in map(_loads, flight)}
-        by_id.update(
-            (e.id, e) for e in self._open.values() if self._epochs.get(e.id) == epoch
-        )  # this worker's are newer
+        mine = (e for e in self._open.values() if self._epochs.get(e.id) == epoch)
+        by_id.update((e.id, e) for e in mine)  # this worker's are newer
         by_id.update((e.id, e) for e in map(_loads, raw))  # complete ones win
         return sorted(by_id.values(), key=lambda e: e.id)[-self.size :]
 
