@@ -34,6 +34,7 @@ class RedisJournal(Journal):
         self._epochs: dict[int, int] = {}  # open entry id -> the epoch it was opened in
         self._epoch = 0  # the epoch of the entry being opened
         self._unsent: dict[int, Callable[[], tuple[Any, ...]]] = {}
+        self._count, self._trims = store.pack("INCR", self._closed), dict[int, bytes]()  # encoded once
 
     def _list(self, epoch: int) -> str:
         return self.store.key("j", str(epoch))
@@ -69,7 +70,10 @@ class RedisJournal(Journal):
         if unsent is None or not self.store.unqueue(unsent):  # it went to the requests in flight
             self.store.later(("HDEL", self._flight(epoch), entry.id))
         entries = self._list(epoch)
-        self.store.later(("INCR", self._closed), ("RPUSH", entries, _dumps(entry)), ("LTRIM", entries, -self.size, -1))
+        trim = self._trims.get(epoch) or self._trims.setdefault(
+            epoch, self.store.pack("LTRIM", entries, -self.size, -1)
+        )
+        self.store.later(self._count, ("RPUSH", entries, _dumps(entry)), trim)
         self.store.post()  # before the response is written: with the request's other writes, in order
 
     def clear(self) -> None:
@@ -81,6 +85,7 @@ class RedisJournal(Journal):
             self.store.run(("UNLINK", *old))
         self._open.clear()
         self._epochs.clear()
+        self._trims.clear()
 
     def _current(self, *reads: Callable[[int], tuple[Any, ...]]) -> tuple[int, list[Any]]:
         epoch = int(self.store.run(("GET", self._epoch_key))[0] or 0)

@@ -224,9 +224,10 @@ class Store:
                 raise self._response_error(str(result))
         return results
 
-    def later(self, *commands: Command) -> None:
+    def later(self, *commands: Commands) -> None:
         """Queue writes for the next send (posted when the event loop next turns, at the latest)."""
-        self._queued += map(self._pack, commands)
+        pack = self._pack
+        self._queued += (c if c.__class__ is bytes else pack(c) for c in commands)  # type: ignore[arg-type]
         self._schedule()
 
     def post(self) -> None:
