@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockrouter import contract, errors, generation, seeding
-from mockrouter.auth import authenticate, user_id
+from mockrouter.auth import authenticate, bearer, user_id
 from mockrouter.bodies import (
     JOURNAL_BODY_BYTES,
     decode,
@@ -110,7 +110,7 @@ class Mock:
     # ------------------------------------------------------------------ entry point
 
     def handle(self, operation: str, call: Call, **params: str) -> Reply:
-        self.state.begin()
+        self.state.begin(bearer(call.headers))
         entry = self.journal.open(
             call.method, call.path, "&".join(f"{k}={v}" for k, v in call.query.items()), dict(call.headers)
         )

@@ -1,16 +1,24 @@
 """``State`` over a shared Redis store, so that several workers act as one mock.
 
-Each request costs few round trips (``Store.run`` sends queued writes along with every read):
+A request costs at most one round trip and one write (``Store.run`` sends queued writes along with every read):
 
-- ``begin()``: the settings version, the scenario states and stub hits, and the next journal id. Runtime
-  settings, stubs and faults are cached in the worker and reloaded only when the version moved.
-- ``key_state()``: the key's and its account's hashes (and the account's free-model day window).
-- the journal's ``close`` then carries the request's writes: the debit, the stub hit, the generation.
+- ``begin(token)``: the settings version, journal ids and epoch, the scenario states and stub hits that some stub
+  depends on (``requires``, ``times``), and the caller's key state: the key's and its account's hashes and the
+  account's free-model day window (``key_state`` takes them). Runtime settings, stubs and faults are cached in the
+  worker and reloaded only when the version moved. What it read holds for the rest of the event loop's turn: the
+  other requests of that turn (they all arrived before the read) take reserved ids and the key states read, with
+  this worker's own debits since; a key not read yet in the turn costs a round trip of its own.
+- the journal's ``close`` then posts the request's writes without waiting for the reply: the debit, the stub hit,
+  the generation, the entry (one connection: they apply in order, before any later command of this worker's).
 
 Money is integer pico-dollars (``HINCRBY``), so credits add up exactly however many workers debit them.
 Check-and-update steps are Lua scripts: free-model windows and ``times``-limited faults. Keys are hashed
-(``journal.key_digest``): no full API key is written to the store. Runtime stubs are stored pickled (a
-stub holds compiled patterns); the store is the mock's own, trusted like its fixture files.
+(``journal.key_digest``): no full API key is written to the store. Runtime stubs (a stub holds compiled
+patterns), generation records and journal entries are stored pickled (faster than JSON); the store is the mock's own,
+trusted like its fixture files.
+
+Generations: each worker keeps the last ``generations_size`` records it made (plain writes, no script: the store
+holds at most workers x ``generations_size``); any worker finds any of them.
 
 Known limit: a stub is chosen from the scenario states read at ``begin()``; two requests racing on two
 workers for the same scenario transition may both see the old state (one worker never races itself).
@@ -18,81 +26,30 @@ workers for the same scenario transition may both see the old state (one worker 
 
 from __future__ import annotations
 
-import copyreg
-import io
+import asyncio
+import functools
 import itertools
 import json
 import os
 import pickle
 import time
-from collections import deque
+from collections import ChainMap, deque
 from collections.abc import MutableMapping
 from dataclasses import replace
-from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockrouter.faults import Fault
 from mockrouter.journal import key_digest
+from mockrouter.shared_scripts import FREE, TAKE, UPDATE, pickle_stub
 from mockrouter.state import _DAY, AccountState, KeyState, State
-from mockrouter.store import Store, from_pico, pairs, to_pico
+from mockrouter.store import Commands, Encodings, Store, from_pico, pairs, to_pico
 from mockrouter.world import ByokKey, Key, Stub, World
 
 __all__ = ["RedisState"]
 
-# KEYS: minute window, day window; ARGV: now, per minute, per day, member, minute floor, day floor.
-# 0 = counted, 1 = over the minute cap, 2 = over the day cap (not counted then)
-_FREE = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[6])
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return 2 end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 1 end
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[4])
-redis.call('EXPIRE', KEYS[1], 120)
-redis.call('EXPIRE', KEYS[2], 90000)
-return 0
-"""
-# KEYS: fault hits; ARGV: fault id, times. 1 = fires (counted), 0 = used up
-_TAKE = """
-local hits = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-if hits >= tonumber(ARGV[2]) then return 0 end
-redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-return 1
-"""
-# KEYS: records, order; ARGV: id, record, bound, prefix of the per-record update hashes
-_REMEMBER = """
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('RPUSH', KEYS[2], ARGV[1])
-while redis.call('LLEN', KEYS[2]) > tonumber(ARGV[3]) do
-  local old = redis.call('LPOP', KEYS[2])
-  redis.call('HDEL', KEYS[1], old)
-  redis.call('DEL', ARGV[4] .. old)
-end
-return 1
-"""
-# KEYS: records, this record's updates; ARGV: id, field, value, field, value...
-_UPDATE = """
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
-return 1
-"""
-
-
-def _read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
-    return MappingProxyType(mapping)
-
-
-def _mapping_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, ...]:
-    return _read_only, (dict(proxy),)
-
-
-def _pickle(stub: object) -> bytes:
-    """Pickle a runtime stub (its read-only mappings included)."""
-    out = io.BytesIO()
-    pickler = pickle.Pickler(out)
-    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _mapping_proxy}
-    pickler.dump(stub)
-    return out.getvalue()
+_PICKLE = pickle.HIGHEST_PROTOCOL
+_PREFETCH_S = 0.05
+_IDS_MAX = 64  # journal ids a turn reserves at most in one go
 
 
 def _text(raw: bytes | str) -> str:
@@ -104,6 +61,15 @@ def _scores(raw: Any) -> list[float]:
     if raw and isinstance(raw[0], (tuple, list)):
         return [float(score) for _, score in raw]
     return [float(score) for score in raw[1::2]]
+
+
+class _Token(NamedTuple):
+    base: Key
+    digest: str
+    key_key: str
+    account_key: str
+    free_day: str
+    reads: tuple[bytes, bytes]  # HGETALL of the key's and the account's hashes, encoded
 
 
 class RedisState(State):
@@ -135,11 +101,24 @@ class RedisState(State):
         self._registered: set[str] = set()  # key digests this worker has added to the key and account sets
         self._members = itertools.count()
         k = store.key
-        self._v, self._ids, self._conf = k("v"), k("ids"), k("s", "conf")
+        self._v, self._ids, self._journal_epoch, self._conf = k("v"), k("ids"), k("j-epoch"), k("s", "conf")
         self._stubs, self._faults, self._fault_hits = k("s", "stubs"), k("s", "faults"), k("s", "fault-hits")
         self._scenarios, self._hits = k("s", "scenarios"), k("s", "stub-hits")
         self._accounts, self._keys = k("s", "accounts"), k("s", "keys")
-        self._gens, self._gen_order = k("s", "gens"), k("s", "gen-order")
+        self._gens = k("s", "gens")
+        self._remembered: deque[str] = deque()  # the generations this worker made, oldest first
+        self._updated: set[str] = set()  # those it changed since (a stream's finish: its own worker's)
+        self._watch_scenarios, self._watch_hits = True, tuple[str, ...]()
+        self._prefetched: tuple[str, float, list[Any]] | None = None  # a key state read by ``begin``, and when
+        self._tokens: dict[str, _Token] = {}
+        # the event loop's turn whose reads hold (``begin``): its number (``Store.turn``), journal epoch, reserved
+        # ids [next, end), key states; how many ids the last turn took and how many requests this one served
+        self._turn: int | None = None
+        self._turn_epoch, self._next_id, self._end_id, self._want, self._served = 0, 0, 0, 1, 0
+        self._key_states: dict[str, KeyState] = {}
+        self._head = store.pack("GET", self._v), store.pack("GET", self._journal_epoch)
+        self._reserve: dict[int, bytes] = {}  # INCRBY ids n, encoded
+        self._templates = Encodings(functools.partial(pickle.dumps, protocol=_PICKLE))
         if fresh:
             self.reset()
         else:
@@ -147,23 +126,89 @@ class RedisState(State):
 
     # ------------------------------------------------------------------ refresh
 
-    def begin(self) -> None:
-        """One round trip: the version (reload settings, stubs and faults if it moved), scenario states,
-        stub hits, and the journal id of this request (``RedisJournal.open`` takes it; an admin call
-        leaves a gap in the ids)."""
-        version, scenarios, hits, next_id = self.store.run(
-            ("GET", self._v), ("HGETALL", self._scenarios), ("HGETALL", self._hits), ("INCR", self._ids)
-        )
-        scenarios = {_text(k): _text(v) for k, v in pairs(scenarios).items()}
-        hits = {_text(k): int(v) for k, v in pairs(hits).items()}
-        if scenarios != self.scenarios or hits != self.stub_hits:
+    def begin(self, token: str | None = None) -> None:
+        """One round trip: the version (reload settings, stubs and faults if it moved), journal ids and the
+        journal's epoch (``RedisJournal.open`` takes them; an admin call leaves a gap in the ids), the scenario states
+        and stub hits that some stub depends on (every one without ``token``: an admin call), and ``token``'s key
+        state (``key_state`` takes it).
+
+        What it reads holds for the rest of the event loop's turn (``Store.turn``): every request served in that turn
+        arrived before the turn's first read, so anything another worker did before answering what led to them is in
+        it. The turn's other requests take the next of the ids it reserved and its key states (with this worker's own
+        debits since); a key not read yet costs a round trip of its own."""
+        store = self.store
+        in_turn = token is not None and self._turn == store.turn
+        if token is not None:
+            self._served += 1
+        if token is not None and in_turn and self._next_id < self._end_id:
+            store.next_entry = self._next_id, self._turn_epoch
+            self._next_id += 1
+            self._prefetched = None
+            if token not in self._key_states:
+                self._prefetched = (token, time.monotonic(), store.run(*self._key_reads(token, time.time())))
+            return
+        if in_turn:  # the turn used up its ids: twice as many
+            want = min(_IDS_MAX, 2 * self._want)
+        else:  # as many as the last turn served
+            want = max(1, min(_IDS_MAX, self._served - 1)) if token is not None else 1
+            self._served = 1 if token is not None else 0
+            self._key_states = {}
+        self._turn, self._want = None, want
+        watch_scenarios, watch_hits = token is None or self._watch_scenarios, self._watch_hits
+        reserve = self._reserve.get(want) or self._reserve.setdefault(want, store.pack("INCRBY", self._ids, want))
+        commands: list[Commands] = [self._head[0], reserve, self._head[1]]
+        if watch_scenarios:
+            commands.append(("HGETALL", self._scenarios))
+        if token is None:
+            commands.append(("HGETALL", self._hits))
+        elif watch_hits:
+            commands.append(("HMGET", self._hits, *watch_hits))
+        if token is not None:
+            commands += self._key_reads(token, time.time())
+        results = store.run(*commands)
+        version, last_id, epoch = results[0], int(results[1]), int(results[2] or 0)
+        store.next_entry = last_id - want + 1, epoch
+        self._next_id, self._end_id = last_id - want + 2, last_id + 1
+        if token is not None:
+            self._open_turn(epoch)
+        before = self._watched() if watch_scenarios or watch_hits else None
+        i = 3
+        if watch_scenarios:
+            self.scenarios = {_text(k): _text(v) for k, v in pairs(results[i]).items()}
+            i += 1
+        if token is None:
+            self.stub_hits = {_text(k): int(v) for k, v in pairs(results[i]).items()}
+            i += 1
+        elif watch_hits:
+            hits = self.stub_hits = dict(self.stub_hits)
+            for name, raw in zip(watch_hits, results[i], strict=True):
+                if raw is None:
+                    hits.pop(name, None)
+                else:
+                    hits[name] = int(raw)
+            i += 1
+        if before is not None and self._watched() != before:
             self.changed()  # another worker moved a scenario on or used up a stub: earlier outcomes may not hold
-        self.scenarios, self.stub_hits = scenarios, hits
-        self.store.next_id = int(next_id)
+        self._prefetched = (token, time.monotonic(), results[i:]) if token is not None else None
         if version != self._version:
             self._load()
 
+    def _open_turn(self, epoch: int) -> None:
+        """What ``begin`` read holds until the event loop's next turn (see ``begin``)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no event loop: no turn (every request reads afresh)
+            return
+        self._turn, self._turn_epoch = self.store.turn, epoch
+        self.store.hold_turn()
+
+    def _watched(self) -> tuple[Any, ...]:
+        """The scenario states and stub hits that a request's outcome depends on (stubs' ``requires`` and ``times``)."""
+        scenarios = tuple(sorted(self.scenarios.items())) if self._watch_scenarios else tuple[Any, ...]()
+        return scenarios, tuple(self.stub_hits.get(name, 0) for name in self._watch_hits)
+
     def _load(self) -> None:
+        self._turn = None  # this worker changed what the turn read
         version, conf, stubs, faults = self.store.run(
             ("GET", self._v), ("HGETALL", self._conf), ("HGETALL", self._stubs), ("LRANGE", self._faults, 0, -1)
         )
@@ -177,7 +222,11 @@ class RedisState(State):
         ordered = sorted((pickle.loads(raw) for raw in stubs.values()), key=lambda pair: pair[0])
         self.runtime_stubs = [stub for _, stub in ordered]
         self.runtime_faults = [Fault(**json.loads(raw)) for raw in faults]
+        every = [*self.runtime_stubs, *self.world.stubs]
+        self._watch_scenarios = any(stub.requires is not None for stub in every)
+        self._watch_hits = tuple(sorted({stub.name for stub in every if stub.times is not None}))
         self._registered.clear()
+        self._prefetched = None
         self.changed()
 
     def _changed(self, *writes: tuple[Any, ...]) -> list[Any]:
@@ -251,38 +300,63 @@ class RedisState(State):
         return [self._account_state(i, pairs(h)) for i, h in zip(ids, hashes, strict=True)]
 
     def _base_key(self, token: str) -> Key:
-        return self.world.keys.get(token) or Key(
-            key=token, account=f"acct-{token[-8:]}", limit=self.world.defaults.key_limit
-        )
+        return self._token(token).base
+
+    def _token(self, token: str) -> _Token:
+        """What a key's requests use over and over (the world's keys never change: kept, bounded)."""
+        found = self._tokens.get(token)
+        if found is None:
+            if len(self._tokens) >= 4096:
+                self._tokens.clear()
+            base = self.world.keys.get(token) or Key(
+                key=token, account=f"acct-{token[-8:]}", limit=self.world.defaults.key_limit
+            )
+            digest, key_key, account_key = key_digest(token), self._key_key(token), self._account_key(base.account)
+            reads = (self.store.pack("HGETALL", key_key), self.store.pack("HGETALL", account_key))
+            free_day = self._free_keys(base.account)[1]
+            found = self._tokens[token] = _Token(base, digest, key_key, account_key, free_day, reads)
+        return found
+
+    def _key_reads(self, token: str, now: float) -> list[Commands]:
+        """What ``key_state`` reads: the key's and its account's hashes, the account's free-model day window."""
+        t = self._token(token)
+        return [*t.reads, ("ZRANGEBYSCORE", t.free_day, f"({now - _DAY!r}", "+inf", "WITHSCORES")]
 
     def key_state(self, token: str) -> KeyState:
-        base, digest, now = self._base_key(token), key_digest(token), time.time()
-        key_key = self.store.key("s", "key", digest)
-        commands: list[tuple[Any, ...]] = [
-            ("HGETALL", key_key),
-            ("HGETALL", self._account_key(base.account)),
-            ("ZRANGEBYSCORE", self._free_keys(base.account)[1], f"({now - _DAY!r}", "+inf", "WITHSCORES"),
-        ]
-        if digest not in self._registered:
-            commands += [("SADD", self._keys, digest), ("SADD", self._accounts, base.account)]
-        kh, ah, free = self.store.run(*commands)[:3]
+        in_turn = self._turn == self.store.turn
+        if in_turn and token in self._key_states:  # read this turn (with this worker's debits since)
+            return self._key_states[token]
+        prefetched, self._prefetched = self._prefetched, None
+        t = self._token(token)
+        base, digest, key_key = t.base, t.digest, t.key_key
+        # the request's own: taken in the same call as ``begin``, never one a request left unused
+        if prefetched is not None and prefetched[0] == token and time.monotonic() - prefetched[1] < _PREFETCH_S:
+            kh, ah, free = prefetched[2]
+        else:
+            kh, ah, free = self.store.run(*self._key_reads(token, time.time()))
+        if digest not in self._registered:  # rides on the request's writes
+            self.store.later(("SADD", self._keys, digest), ("SADD", self._accounts, base.account))
+            self._registered.add(digest)
         kh, ah = pairs(kh), pairs(ah)
-        self._registered.add(digest)
         days: dict[int, list[float]] = {}
         for name, value in kh.items():
             if name[:2] in (b"d:", b"b:"):
                 days.setdefault(int(name[2:]), [0.0, 0.0])[name[:1] == b"b"] = from_pico(value)
         if len(days) > 31:  # bounded like the in-memory state: about a month of days
             old = sorted(days)[:-31]
-            self.store.later("HDEL", key_key, *(f"{p}:{d}" for d in old for p in "db"))
+            self.store.later(("HDEL", key_key, *(f"{p}:{d}" for d in old for p in "db")))
             for d in old:
                 del days[d]
         key = replace(base, **json.loads(kh[b"conf"])) if b"conf" in kh else base
         account = self._account_state(base.account, ah, _scores(free))
         usage = round(base.usage + from_pico(kh.get(b"used")), 12)
-        return KeyState(key, account, usage=usage, byok_usage=from_pico(kh.get(b"byok")), days=days)
+        ks = KeyState(key, account, usage=usage, byok_usage=from_pico(kh.get(b"byok")), days=days)
+        if in_turn:
+            self._key_states[token] = ks
+        return ks
 
     def update_key(self, token: str, **changes: Any) -> KeyState:
+        self._turn = None  # this worker changed what the turn read
         replace(self._base_key(token), **changes)  # unknown fields fail here, as in memory
         self.key_state(token)
         key_key = self._key_key(token)
@@ -299,16 +373,22 @@ class RedisState(State):
         """Queue the debit (it goes with the journal entry's write, before the response)."""
         super().charge(ks, cost, byok_cost)  # the request's own view, as in memory
         day = int(time.time() // _DAY)
-        account_key, key_key = self._account_key(ks.account.id), self._key_key(ks.key.key)
+        t = self._token(ks.key.key)
+        account_key, key_key = (
+            t.account_key if ks.account.id == t.base.account else self._account_key(ks.account.id),
+            t.key_key,
+        )
         pico, byok = to_pico(cost), to_pico(byok_cost)
-        self.store.later("HINCRBY", account_key, "used", pico)
-        self.store.later("HINCRBY", key_key, "used", pico)
-        self.store.later("HINCRBY", key_key, f"d:{day}", pico)
+        self.store.later(
+            ("HINCRBY", account_key, "used", pico),
+            ("HINCRBY", key_key, "used", pico),
+            ("HINCRBY", key_key, f"d:{day}", pico),
+        )
         if byok:
-            self.store.later("HINCRBY", key_key, "byok", byok)
-            self.store.later("HINCRBY", key_key, f"b:{day}", byok)
+            self.store.later(("HINCRBY", key_key, "byok", byok), ("HINCRBY", key_key, f"b:{day}", byok))
 
     def set_credits(self, account_id: str, credits: float | None = None, usage: float | None = None) -> AccountState:
+        self._turn = None  # this worker changed what the turn read
         fields: list[Any] = []
         if credits is not None:
             fields += ["credits", repr(float(credits))]
@@ -323,7 +403,7 @@ class RedisState(State):
 
     def free_request(self, account: AccountState, per_minute: int, per_day: int, now: float) -> tuple[str, int] | None:
         member = f"{now!r}:{os.getpid()}:{next(self._members)}"
-        script = self.store.eval(_FREE, list(self._free_keys(account.id)), repr(now), per_minute, per_day, member,
+        script = self.store.eval(FREE, list(self._free_keys(account.id)), repr(now), per_minute, per_day, member,
                                  repr(now - 60), repr(now - _DAY))  # fmt: skip
         over = int(self.store.run(script)[0])
         if over == 0:
@@ -334,18 +414,20 @@ class RedisState(State):
     # ------------------------------------------------------------------ scenarios, stubs and faults
 
     def set_scenario(self, name: str, value: str) -> None:
+        self._turn = None  # this worker changed what the turn read
         self.store.run(("HSET", self._scenarios, name, value))
         self.scenarios[name] = value
         self.changed()
 
     def reset_scenarios(self, name: str | None = None) -> None:
+        self._turn = None  # this worker changed what the turn read
         self.store.run(("DEL", self._scenarios) if name is None else ("HDEL", self._scenarios, name))
         super().reset_scenarios(name)
 
     def add_stubs(self, stubs: list[Stub]) -> None:
         if stubs:
             now = time.time_ns()
-            pairs = [(s.name, _pickle((now + i, s))) for i, s in enumerate(stubs)]
+            pairs = [(s.name, pickle_stub((now + i, s))) for i, s in enumerate(stubs)]
             self._changed(("HSET", self._stubs, *(x for pair in pairs for x in pair)))
 
     def remove_stubs(self, name: str | None = None) -> int:
@@ -355,9 +437,9 @@ class RedisState(State):
 
     def stub_hit(self, stub: Stub) -> None:
         super().stub_hit(stub)
-        self.store.later("HINCRBY", self._hits, stub.name, 1)
+        self.store.later(("HINCRBY", self._hits, stub.name, 1))
         if stub.scenario and stub.sets:
-            self.store.later("HSET", self._scenarios, stub.scenario, stub.sets)
+            self.store.later(("HSET", self._scenarios, stub.scenario, stub.sets))
 
     def add_fault(self, fault: Fault) -> None:
         self._changed(("RPUSH", self._faults, json.dumps(fault.as_dict())))
@@ -371,7 +453,7 @@ class RedisState(State):
     def take_fault(self, fault: Fault) -> bool:
         if fault.times is None:
             return True
-        script = self.store.eval(_TAKE, [self._fault_hits], fault.id or repr(fault), fault.times)
+        script = self.store.eval(TAKE, [self._fault_hits], fault.id or repr(fault), fault.times)
         return bool(self.store.run(script)[0])
 
     # ------------------------------------------------------------------ generations
@@ -380,17 +462,31 @@ class RedisState(State):
         return self.store.key("s", "gen", gen_id)
 
     def remember(self, gen_id: str, record: MutableMapping[str, Any]) -> None:
-        self.store.later(*self.store.eval(_REMEMBER, [self._gens, self._gen_order], gen_id, json.dumps(dict(record)),
-                                          self.generations_size, self._updates_key("")))  # fmt: skip
+        """Store the record pickled: a ``memo.fill_record`` chain as its overlay and its template's pickle (the template
+        is shared by repeated requests: pickled once)."""
+        if isinstance(record, ChainMap) and len(record.maps) == 2:
+            text = pickle.dumps((record.maps[0], self._templates(record.maps[1])), _PICKLE)
+        else:
+            text = pickle.dumps((dict(record), None), _PICKLE)
+        self.store.later(("HSET", self._gens, gen_id, text))
+        self._remembered.append(gen_id)
+        if len(self._remembered) > self.generations_size:  # each worker keeps its last ``generations_size``
+            old = self._remembered.popleft()
+            self.store.later(("HDEL", self._gens, old))
+            if old in self._updated:
+                self._updated.discard(old)
+                self.store.later(("DEL", self._updates_key(old)))
 
     def generation(self, gen_id: str) -> MutableMapping[str, Any] | None:
         raw, updates = self.store.run(("HGET", self._gens, gen_id), ("HGETALL", self._updates_key(gen_id)))
         if raw is None:
             return None
-        record: dict[str, Any] = json.loads(raw)
+        overlay, template = pickle.loads(raw)
+        record: dict[str, Any] = dict(ChainMap(overlay, pickle.loads(template))) if template is not None else overlay
         record.update({_text(k): json.loads(v) for k, v in pairs(updates).items()})
         return record
 
     def update_generation(self, gen_id: str, **fields: Any) -> None:
         pairs = [x for name, value in fields.items() for x in (name, json.dumps(value))]
-        self.store.later(*self.store.eval(_UPDATE, [self._gens, self._updates_key(gen_id)], gen_id, *pairs))
+        self.store.later(self.store.eval(UPDATE, [self._gens, self._updates_key(gen_id)], gen_id, *pairs))
+        self._updated.add(gen_id)

@@ -1,17 +1,20 @@
 """The journal of several workers, in the shared Redis store.
 
-Ids come from one counter (``INCR``; ``RedisState.begin`` fetches the next one in its round trip), so
-they are unique and in arrival order across workers. An entry is written as JSON when it is still
-open at the event loop's next turn (to a hash of requests in flight: a stream's; a request answered
-within its turn never writes it) and when it closes (before its response is sent: to a list capped at
-``size``). Clearing sets a floor: entries opened before it are not stored when they close, as an
-in-memory journal would forget them. Each entry records the ``worker`` (process id) that served it.
+Ids come from one counter (``INCRBY``: ``RedisState.begin`` reserves, with the journal's epoch, as many as the event
+loop's last turn served), so they are unique and in arrival order across workers: a request that arrived after
+another's response has a greater id (a turn that serves fewer than it reserved leaves a gap, as an admin call does).
+An entry is written (pickled) when it is still open at the event loop's next turn (to a hash of requests in flight:
+a stream's; a request answered within its turn never writes it) and when it closes (posted before its response is
+sent, without waiting for the reply: to a list capped at ``size``). Both belong to the epoch the entry was opened
+in; clearing starts a new epoch, so entries opened before it are not seen when they close, as an in-memory journal
+would forget them (and no script is needed). Each entry records the ``worker`` (process id) that served it.
 """
 
 from __future__ import annotations
 
-import json
+import operator
 import os
+import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from typing import Any
@@ -21,31 +24,23 @@ from mockrouter.store import Store
 
 __all__ = ["RedisJournal"]
 
-# KEYS: entries, floor, closed count, in flight; ARGV: id, entry, size
-_PUSH = """
-redis.call('INCR', KEYS[3])
-redis.call('HDEL', KEYS[4], ARGV[1])
-if tonumber(ARGV[1]) <= tonumber(redis.call('GET', KEYS[2]) or '0') then return 0 end
-redis.call('RPUSH', KEYS[1], ARGV[2])
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
-return 1
-"""
-# KEYS: entries, floor, ids, in flight
-_CLEAR = """
-redis.call('SET', KEYS[2], redis.call('GET', KEYS[3]) or '0')
-redis.call('DEL', KEYS[1], KEYS[4])
-return 1
-"""
-
 
 class RedisJournal(Journal):
     def __init__(self, store: Store, size: int = 1000) -> None:
         super().__init__(size)
         self.store = store
-        self._list, self._floor, self._ids_key = store.key("j"), store.key("j-floor"), store.key("ids")
-        self._closed, self._flight = store.key("j-total"), store.key("j-open")
+        self._ids_key, self._epoch_key, self._closed = store.key("ids"), store.key("j-epoch"), store.key("j-total")
         self._open: dict[int, Entry] = {}
+        self._epochs: dict[int, int] = {}  # open entry id -> the epoch it was opened in
+        self._epoch = 0  # the epoch of the entry being opened
         self._unsent: dict[int, Callable[[], tuple[Any, ...]]] = {}
+        self._count, self._trims = store.pack("INCR", self._closed), dict[int, bytes]()  # encoded once
+
+    def _list(self, epoch: int) -> str:
+        return self.store.key("j", str(epoch))
+
+    def _flight(self, epoch: int) -> str:
+        return self.store.key("j-open", str(epoch))
 
     @property
     def total(self) -> int:
@@ -53,48 +48,72 @@ class RedisJournal(Journal):
         return int(self.store.run(("GET", self._closed))[0] or 0)
 
     def _next_id(self) -> int:
-        next_id, self.store.next_id = self.store.next_id, None
-        if next_id is None:
-            next_id = int(self.store.run(("INCR", self._ids_key))[0])
-        return next_id
+        found, self.store.next_entry = self.store.next_entry, None
+        if found is None:
+            next_id, epoch = self.store.run(("INCR", self._ids_key), ("GET", self._epoch_key))
+            found = int(next_id), int(epoch or 0)
+        self._epoch = found[1]
+        return found[0]
 
     def _add(self, entry: Entry) -> None:
         entry.worker = os.getpid()
         self._open[entry.id] = entry
-        self._unsent[entry.id] = self.store.idle(lambda: ("HSET", self._flight, entry.id, _dumps(entry)))
+        flight = self._flight(self._epoch)
+        self._epochs[entry.id] = self._epoch
+        self._unsent[entry.id] = self.store.idle(lambda: ("HSET", flight, entry.id, _dumps(entry)))
 
     def close(self, entry: Entry) -> None:
         super().close(entry)
         self._open.pop(entry.id, None)
+        epoch = self._epochs.pop(entry.id, self._epoch)
         unsent = self._unsent.pop(entry.id, None)
-        if unsent is not None:
-            self.store.unqueue(unsent)
-        keys = [self._list, self._floor, self._closed, self._flight]
-        self.store.later(*self.store.eval(_PUSH, keys, entry.id, _dumps(entry), self.size))
-        self.store.flush()
+        if unsent is None or not self.store.unqueue(unsent):  # it went to the requests in flight
+            self.store.later(("HDEL", self._flight(epoch), entry.id))
+        entries = self._list(epoch)
+        trim = self._trims.get(epoch) or self._trims.setdefault(
+            epoch, self.store.pack("LTRIM", entries, -self.size, -1)
+        )
+        self.store.later(self._count, ("RPUSH", entries, _dumps(entry)), trim)
+        self.store.post()  # before the response is written: with the request's other writes, in order
 
     def clear(self) -> None:
-        self.store.run(self.store.eval(_CLEAR, [self._list, self._floor, self._ids_key, self._flight]))
+        self.store.end_turn()  # the epoch read this turn is over
+        epoch = int(self.store.run(("INCR", self._epoch_key))[0])
+        keep = {self._list(epoch).encode(), self._flight(epoch).encode()}
+        old = [n for p in ("j:*", "j-open:*") for n in self.store.scan(self.store.key(p)) if n not in keep]
+        if old:
+            self.store.run(("UNLINK", *old))
         self._open.clear()
+        self._epochs.clear()
+        self._trims.clear()
+
+    def _current(self, *reads: Callable[[int], tuple[Any, ...]]) -> tuple[int, list[Any]]:
+        epoch = int(self.store.run(("GET", self._epoch_key))[0] or 0)
+        return epoch, self.store.run(*(read(epoch) for read in reads))
 
     def entries(self) -> Sequence[Entry]:
-        raw, flight, floor = self.store.run(
-            ("LRANGE", self._list, 0, -1), ("HVALS", self._flight), ("GET", self._floor)
+        epoch, (raw, flight) = self._current(
+            lambda e: ("LRANGE", self._list(e), 0, -1), lambda e: ("HVALS", self._flight(e))
         )
-        floor_id = int(floor or 0)
-        by_id = {e.id: e for e in (Entry(**json.loads(r)) for r in flight) if e.id > floor_id}
-        by_id.update((e.id, e) for e in self._open.values() if e.id > floor_id)  # this worker's are newer
-        by_id.update((e.id, e) for e in (Entry(**json.loads(r)) for r in raw))  # complete ones win
+        by_id = {e.id: e for e in map(_loads, flight)}
+        mine = (e for e in self._open.values() if self._epochs.get(e.id) == epoch)
+        by_id.update((e.id, e) for e in mine)  # this worker's are newer
+        by_id.update((e.id, e) for e in map(_loads, raw))  # complete ones win
         return sorted(by_id.values(), key=lambda e: e.id)[-self.size :]
 
     def __len__(self) -> int:
-        stored, flight = self.store.run(("LLEN", self._list), ("HLEN", self._flight))
+        _, (stored, flight) = self._current(lambda e: ("LLEN", self._list(e)), lambda e: ("HLEN", self._flight(e)))
         return min(self.size, int(stored) + int(flight))
 
 
 _FIELDS = tuple(f.name for f in fields(Entry))
+_values = operator.attrgetter(*_FIELDS)
 
 
-def _dumps(entry: Entry) -> str:
-    """The entry as JSON (its fields as they are: ``Entry.as_dict`` deep-copies, which costs far more)."""
-    return json.dumps({name: getattr(entry, name) for name in _FIELDS}, separators=(",", ":"), default=str)
+def _dumps(entry: Entry) -> bytes:
+    """The entry's field values, pickled (as they are: ``Entry.as_dict`` deep-copies, and JSON costs far more)."""
+    return pickle.dumps(_values(entry), pickle.HIGHEST_PROTOCOL)
+
+
+def _loads(raw: bytes) -> Entry:
+    return Entry(*pickle.loads(raw))

@@ -78,8 +78,9 @@ class State:
         self.initial_seed, self.initial_time_scale = seed, time_scale
         self.reset()
 
-    def begin(self) -> None:
-        """Called as each request arrives (a shared store refreshes what other workers changed)."""
+    def begin(self, token: str | None = None) -> None:
+        """Called as each request arrives, with the caller's bearer token when there is one (a shared store
+        refreshes what other workers changed, and reads the key's state in the same round trip)."""
 
     def changed(self) -> None:
         """Something a request's outcome depends on changed (stubs, faults, scenarios, settings, keys): the

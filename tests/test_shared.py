@@ -194,3 +194,72 @@ def test_journal_ids_are_unique_and_the_journal_bounded(redis_url):
     assert one.find(path="/q7", limit=1)[0].worker is not None and one.total >= 13
     for store in stores:
         store.close()
+
+
+def test_begin_reads_the_callers_key_in_its_round_trip_and_only_the_stub_state_that_matters(pair, world):
+    a, b = pair
+    from mockrouter.fixtures import stubs_from
+
+    b.key_state(KEY)  # registered: no writes queued from here on
+    sent: list[int] = []
+    run = b.store.run
+    b.store.run = lambda *commands: sent.append(len(commands)) or run(*commands)  # type: ignore[method-assign]
+    b.begin(KEY)
+    ks = b.key_state(KEY)  # the state begin read: no round trip of its own
+    assert len(sent) == 1 and ks.account.balance == 10.0
+    a.charge(a.key_state(KEY), 0.25)
+    b.begin(KEY)
+    time.sleep(0.06)
+    assert b.key_state(KEY).usage == 0.25  # a read left unused is not taken later: read again
+    assert len(sent) == 3
+    (once,) = stubs_from([{"name": "once", "match": {"message": "^x$"}, "respond": {"content": "1"}, "times": 1}], world)
+    (plain,) = stubs_from([{"name": "plain", "match": {"message": "^y$"}, "respond": {"content": "2"}}], world)
+    a.add_stubs([once, plain])
+    b.begin(KEY)
+    epoch = b.epoch
+    a.stub_hit(plain)  # no stub depends on plain's hits: the memo holds
+    a.store.flush()
+    b.begin(KEY)
+    assert b.epoch == epoch
+    a.stub_hit(once)  # `once` is used up on the other worker: outcomes worked out before no longer hold
+    a.store.flush()
+    b.begin(KEY)
+    assert b.epoch > epoch and b.stub_hit_counts()["once"] == 1
+    b.begin()  # an admin call reads every count
+    assert b.stub_hit_counts() == {"once": 1, "plain": 1}
+
+
+def test_reads_hold_for_the_event_loops_turn_only(pair):
+    import asyncio
+
+    a, b = pair
+    b.key_state(KEY)  # registered
+    sent: list[int] = []
+    run = b.store.run
+    b.store.run = lambda *commands: sent.append(len(commands)) or run(*commands)  # type: ignore[method-assign]
+
+    async def turn(requests: int) -> list[tuple[int, float]]:
+        seen = []
+        for _ in range(requests):
+            b.begin(KEY)
+            ks = b.key_state(KEY)
+            assert b.store.next_entry is not None
+            seen.append((b.store.next_entry[0], ks.usage))
+            b.charge(ks, 0.5)  # this worker's own debit: the turn's next request sees it
+        b.store.post()
+        await asyncio.sleep(0)  # the turn ends
+        return seen
+
+    async def turns() -> list[list[tuple[int, float]]]:
+        first = await turn(3)  # one id reserved, then two more: two reads
+        a.charge(a.key_state(KEY), 0.25)  # another worker's, sent: the next turn reads it
+        a.store.flush()
+        return [first, await turn(3)]  # as many ids as the last turn served: one read
+
+    first, second = asyncio.run(turns())
+    assert sent == [6, 6, 6]
+    assert [usage for _, usage in first + second] == [0.0, 0.5, 1.0, 1.75, 2.25, 2.75]
+    ids = [i for i, _ in first + second]
+    assert ids == sorted(set(ids)) and ids[2] - ids[0] == 2 and ids[5] - ids[3] == 2
+    b.begin(KEY)  # no event loop: every request reads afresh, one id at a time
+    assert b.store.next_entry is not None and b.store.next_entry[0] == ids[-1] + 1

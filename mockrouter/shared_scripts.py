@@ -1,0 +1,56 @@
+"""The Lua scripts of the shared store (check-and-update steps, atomic in Redis whatever the number of workers) and
+how a runtime stub is pickled for it (``mockrouter.shared``)."""
+
+from __future__ import annotations
+
+import copyreg
+import io
+import pickle
+from types import MappingProxyType
+from typing import Any
+
+__all__ = ["FREE", "TAKE", "UPDATE", "pickle_stub"]
+
+# KEYS: minute window, day window; ARGV: now, per minute, per day, member, minute floor, day floor.
+# 0 = counted, 1 = over the minute cap, 2 = over the day cap (not counted then)
+FREE = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[6])
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return 2 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 1 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], 120)
+redis.call('EXPIRE', KEYS[2], 90000)
+return 0
+"""
+# KEYS: fault hits; ARGV: fault id, times. 1 = fires (counted), 0 = used up
+TAKE = """
+local hits = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if hits >= tonumber(ARGV[2]) then return 0 end
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+return 1
+"""
+# KEYS: records, this record's updates; ARGV: id, field, value, field, value...
+UPDATE = """
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+return 1
+"""
+
+
+def _read_only(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(mapping)
+
+
+def _mapping_proxy(proxy: MappingProxyType[Any, Any]) -> tuple[Any, ...]:
+    return _read_only, (dict(proxy),)
+
+
+def pickle_stub(stub: object) -> bytes:
+    """Pickle a runtime stub (its read-only mappings included)."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out)
+    pickler.dispatch_table = {**copyreg.dispatch_table, MappingProxyType: _mapping_proxy}
+    pickler.dump(stub)
+    return out.getvalue()
