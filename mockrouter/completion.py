@@ -42,8 +42,13 @@ def prepare(
     stream: bool,
     legacy: bool,
     fp: str,
+    *,
+    free: bool,
+    max_cost: float,
+    replayable: bool,
 ) -> Prepared:
-    """Everything about a served completion except its id and time (see ``mockrouter.memo``)."""
+    """Everything about a served completion except its id and time (see ``mockrouter.memo``); ``free`` and
+    ``max_cost`` are what delivering it checks, ``replayable`` whether nothing but a break forbids a replay."""
     attempt = outcome.served
     assert attempt is not None
     model, endpoint = attempt.model, attempt.endpoint
@@ -70,10 +75,12 @@ def prepare(
     record = mock.catalogue.generation_record(ctx, body, served, choices, usage, outcome, stream, prompt)
     mid = outcome.mid_stream_error
     prepared = Prepared(
-        ctx.epoch, entry.body, entry.model, stream, stub, entry.near_misses, entry.attempts, False, 0.0,
-        usage.cost, usage.upstream_cost or 0.0, model.id, endpoint.provider_name, block, record, seed, fp,
-        mock.profile != "launch", break_after=timeline.break_after, break_kind=timeline.break_kind,
-        stall_ms=timeline.stall_ms, replayable=timeline.break_kind is None,
+        epoch=ctx.epoch, body=entry.body, model=entry.model, stream=stream, stub=stub, near_misses=entry.near_misses,
+        attempts=entry.attempts, free=free, max_cost=max_cost, cost=usage.cost,
+        upstream_cost=usage.upstream_cost or 0.0, served_model=model.id, provider=endpoint.provider_name,
+        usage=block, record=record, seed=seed, fp=fp, id_header=mock.profile != "launch",
+        break_after=timeline.break_after, break_kind=timeline.break_kind, stall_ms=timeline.stall_ms,
+        replayable=replayable and timeline.break_kind is None,
     )  # fmt: skip
     if not stream:
         doc = text_body(served, choices, block) if legacy else chat_body(

@@ -313,9 +313,10 @@ class Mock:
         if outcome.served is None:
             assert outcome.error is not None
             return self.error_reply(outcome.error, ctx, delay_ms=outcome.timeline.wait_ms)
-        prepared = prepare(self, ctx, body, seed, stub, outcome, prompt, stream, legacy, fp)
-        prepared.free, prepared.max_cost = first.model.variant == "free", float(cost)
-        prepared.replayable = prepared.replayable and not active and not (stub is not None and stub.fault is not None)
+        prepared = prepare(
+            self, ctx, body, seed, stub, outcome, prompt, stream, legacy, fp, free=first.model.variant == "free",
+            max_cost=float(cost), replayable=not active and not (stub is not None and stub.fault is not None),
+        )  # fmt: skip
         if prepared.replayable and ctx.memo_key is not None:
             self._memo.put(ctx.memo_key, prepared)
         return self._deliver(ctx, ks, prepared, counted=True)

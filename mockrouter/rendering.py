@@ -72,36 +72,21 @@ class Responder:
             else json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode()
         )
         ctype = b"application/json" if reply.content_type == "application/json" else reply.content_type.encode()
-        if cork is not None:
-            cork.cork()
-        try:
-            await send(
-                {"type": "http.response.start", "status": reply.status, "headers": _headers(reply, ctype, len(body))}
-            )
-            if not reply.disconnect:
-                await send({"type": "http.response.body", "body": body})
-                return
-        finally:
-            if cork is not None:
-                cork.uncork()
-        if reply.disconnect:
-            await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
-            if reply.on_end:
-                reply.on_end("disconnected", 0, None)
-            raise AbortStream("simulated disconnect")
+        start = {"type": "http.response.start", "status": reply.status, "headers": _headers(reply, ctype, len(body))}
+        if not reply.disconnect:
+            await _together(send, cork, start, {"type": "http.response.body", "body": body})
+            return
+        await _together(
+            send, cork, start, {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+        )
+        if reply.on_end:
+            reply.on_end("disconnected", 0, None)
+        raise AbortStream("simulated disconnect")
 
     async def _stream(self, stream: Stream, receive: Receive, send: Send, cork: Any) -> None:
         headers = _SSE_HEADERS + [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.reply.headers.items()
         ]
-        if cork is not None:
-            cork.cork()  # the headers and the first comment in one write
-        try:
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-        except BaseException:
-            if cork is not None:
-                cork.uncork()
-            raise
         # the request body has been read: the next ASGI message is the client's disconnect
         gone: asyncio.Task[Message] = asyncio.get_running_loop().create_task(receive())  # type: ignore[arg-type]
         sent, ttft, outcome = 0, None, "completed"
@@ -110,11 +95,8 @@ class Responder:
         events, delays, count = stream.events, stream.delays_ms, len(stream.events)
         i = 0
         try:
-            try:
-                await send({"type": "http.response.body", "body": KEEPALIVE, "more_body": True})
-            finally:
-                if cork is not None:
-                    cork.uncork()
+            await _together(send, cork, {"type": "http.response.start", "status": 200, "headers": headers},
+                            {"type": "http.response.body", "body": KEEPALIVE, "more_body": True})  # fmt: skip
             while i < count:
                 if i == stream.break_after and i < count - 1:
                     if stream.break_kind == "mid_stream" and stream.error_event is not None:
@@ -182,6 +164,19 @@ class Responder:
             else:
                 await wait_until(target)
                 return
+
+
+async def _together(send: Send, cork: Any, *messages: Message) -> None:
+    """Send ASGI messages that leave together (a response's headers and its body, or a stream's headers and first
+    comment): on the server's corked transport (``server.Corked``) they cost one write."""
+    if cork is not None:
+        cork.cork()
+    try:
+        for message in messages:
+            await send(message)
+    finally:
+        if cork is not None:
+            cork.uncork()
 
 
 def respond(reply: Reply, call: Call) -> Any:

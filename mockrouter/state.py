@@ -76,6 +76,7 @@ class State:
         self.world = world
         self.generations_size = generations_size
         self.initial_seed, self.initial_time_scale = seed, time_scale
+        self.epoch = 0
         self.reset()
 
     def begin(self, token: str | None = None) -> None:
@@ -90,7 +91,6 @@ class State:
         self._header_names: tuple[str, ...] | None = None
 
     def reset(self) -> None:
-        self.epoch = getattr(self, "epoch", 0)
         self.changed()
         self.started = time.monotonic()
         self.seed = self.initial_seed
