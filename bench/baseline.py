@@ -97,7 +97,7 @@ def create_app(chat: bytes, models: bytes, events: list[bytes]) -> Starlette:
 
 
 def config(app: Starlette, port: int) -> uvicorn.Config:
-    # keep in step with mockrouter.server.uvicorn_config
+    # keep in step with mockrouter.http.server.uvicorn_config
     return uvicorn.Config(
         app,
         host="127.0.0.1",

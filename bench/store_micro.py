@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from mockrouter import Mock, Settings
 from mockrouter.calls import Call
 from mockrouter.fixtures import load_for, stubs_from
-from mockrouter.server import shared_mock
-from mockrouter.store import RedisServer
+from mockrouter.http.server import shared_mock
+from mockrouter.state.store import RedisServer
 
 KEY = "sk-or-v1-bench0000000000000000000000000000000000000000000000000000000000"
 BODY = b'{"model":"openai/gpt-5-mini","messages":[{"role":"user","content":"Hello"}]}'

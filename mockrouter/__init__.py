@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from mockrouter.app import create_app
+from mockrouter.engine.core import Mock
 from mockrouter.errors import FixtureError, MockRouterError
 from mockrouter.faults import Fault
 from mockrouter.fixtures import load
-from mockrouter.journal import Journal
-from mockrouter.pipeline import Mock
-from mockrouter.server import MockRouterServer
+from mockrouter.http.app import create_app
+from mockrouter.http.server import MockRouterServer
 from mockrouter.settings import Settings
+from mockrouter.state.journal import Journal
 from mockrouter.world import World
 
 __version__ = "0.1.0"

@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 import click
 
-from mockrouter import server
 from mockrouter.errors import FixtureError
+from mockrouter.http import server
 from mockrouter.settings import PROFILES, Settings
 
 __all__ = ["main"]
@@ -106,7 +106,7 @@ def check_fixtures(files: tuple[str, ...], scenarios: tuple[str, ...], no_defaul
 @opt("--indent", default=2, type=int)
 def openapi(indent: int) -> None:
     """Print the OpenAPI document the mock serves at /api/v1/openapi.json."""
-    from mockrouter.contract import openapi as build
+    from mockrouter.contract.schemas import openapi as build
 
     click.echo(json.dumps(build(), indent=indent))
 
@@ -120,7 +120,7 @@ def record(upstream: str, out: str, host: str, port: int) -> None:
     """Proxy to UPSTREAM with the caller's key and record every exchange into a fixture file."""
     import uvicorn
 
-    from mockrouter.recording import Recorder
+    from mockrouter.http.recording import Recorder
 
     logging.basicConfig(level="INFO", format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     click.echo(f"recording {upstream} -> {out}; point clients at http://{host}:{port}/api/v1", err=True)
@@ -141,7 +141,7 @@ def replay(files: tuple[str, ...], host: str, port: int, time_scale: float) -> N
 
 
 def _add_contract_command() -> None:
-    from mockrouter.contract_run import command as contract_command
+    from mockrouter.contract.runner import command as contract_command
 
     main.add_command(contract_command)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from mockrouter import contract
+from mockrouter.contract import schemas as contract
 from mockrouter.errors import FixtureError
 from mockrouter.faults import Fault
 from mockrouter.resources import data_dir, scenario_path

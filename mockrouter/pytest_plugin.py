@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from mockrouter.engine.core import Mock
 from mockrouter.faults import Fault
 from mockrouter.fixtures import stubs_from
-from mockrouter.journal import Entry
-from mockrouter.pipeline import Mock
-from mockrouter.server import MockRouterServer
+from mockrouter.http.server import MockRouterServer
 from mockrouter.settings import Settings
-from mockrouter.state import AccountState
+from mockrouter.state.journal import Entry
+from mockrouter.state.memory import AccountState
 from mockrouter.world import Stub
 
 if TYPE_CHECKING:

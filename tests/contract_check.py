@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from mockrouter import contract
+from mockrouter.contract import schemas as contract
 
 _SCHEMAS = [
     (re.compile(r"/api/v1/chat/completions$"), "chat-completion.json", "chat-completion-chunk.json"),

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from mockrouter.generation import Choice, Prompt, Spec, count_prompt, estimate_tokens, generate, pieces
+from mockrouter.engine.generation import Choice, Prompt, Spec, count_prompt, estimate_tokens, generate, pieces
 
 QUESTION = "What is the capital of France and why is it famous?"
 BODY: dict[str, Any] = {

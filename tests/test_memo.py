@@ -1,4 +1,4 @@
-"""A repeated request replays its worked-out completion (``mockrouter.memo``): the replay must be exactly what the
+"""A repeated request replays its worked-out completion (``mockrouter.engine.memo``): the replay must be exactly what the
 full pipeline would have answered, and every per-request effect (charge, ids, record, journal, limits, stub hits)
 must still happen. The memo must give way whenever the outcome could differ."""
 

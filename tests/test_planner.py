@@ -6,10 +6,10 @@ from collections import Counter
 
 import pytest
 
+from mockrouter.engine.planner import plan
 from mockrouter.errors import MockRouterError
 from mockrouter.fixtures import world_from
-from mockrouter.planner import plan
-from mockrouter.state import Snapshot
+from mockrouter.state.memory import Snapshot
 from mockrouter.world import ByokKey
 
 PROVIDERS = [

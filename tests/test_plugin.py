@@ -253,15 +253,15 @@ def server():
 def test_verdict_calls_the_endpoint(server: MockRouterServer, monkeypatch: pytest.MonkeyPatch) -> None:
     handle = MockRouterHandle(server, "sk-or-v1-" + "ab" * 32)
     seen: list[str] = []
-    import mockrouter.verdicts
+    import mockrouter.engine.verdicts
 
-    real = mockrouter.verdicts.judge
+    real = mockrouter.engine.verdicts.judge
 
     def spy(journal, key=None, since=0.0):
         seen.append(key)
         return real(journal, key=key, since=since)
 
-    monkeypatch.setattr(mockrouter.verdicts, "judge", spy)
+    monkeypatch.setattr(mockrouter.engine.verdicts, "judge", spy)
     assert isinstance(handle.verdict(key=handle.api_key), dict)
     assert seen == [handle.api_key]
 

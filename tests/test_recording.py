@@ -9,7 +9,7 @@ import yaml
 
 from mockrouter import Mock, MockRouterServer, Settings
 from mockrouter.fixtures import default_paths, load
-from mockrouter.recording import Recorder
+from mockrouter.http.recording import Recorder
 from tests.conftest import AUTH, KEY
 from tests.contract_check import sse_events
 

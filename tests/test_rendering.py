@@ -1,4 +1,4 @@
-"""How a stream goes on the wire (``mockrouter.rendering``): the first token alone and on time, events already due
+"""How a stream goes on the wire (``mockrouter.http.rendering``): the first token alone and on time, events already due
 together in one write, the end of the stream in the same write as the last events, pacing kept when it is real."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from mockrouter.calls import Call, Reply, Stream
-from mockrouter.rendering import KEEPALIVE, respond
+from mockrouter.http.rendering import KEEPALIVE, respond
 
 EVENTS = [f'data: {{"n":{i}}}\n\n'.encode() for i in range(6)] + [b"data: [DONE]\n\n"]
 
@@ -102,7 +102,7 @@ class _Transport:
 
 
 def test_corked_transport_sends_what_it_held_as_one_write():
-    from mockrouter.server import Corked
+    from mockrouter.http.server import Corked
 
     raw = _Transport()
     t = Corked(raw)  # type: ignore[arg-type]
@@ -122,7 +122,7 @@ def test_corked_transport_sends_what_it_held_as_one_write():
 
 def _wire(reply: Reply) -> list[bytes]:
     """The writes a reply makes on a corked transport, with uvicorn's send reduced to 'write what you get'."""
-    from mockrouter.server import Corked
+    from mockrouter.http.server import Corked
 
     raw = _Transport()
     cork = Corked(raw)  # type: ignore[arg-type]

@@ -7,7 +7,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from mockrouter.schemagen import instance
+from mockrouter.engine.schemagen import instance
 
 WEATHER = {
     "type": "object",

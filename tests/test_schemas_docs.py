@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mockrouter.openapi_doc import CHAT_COMPLETION_EXAMPLE
+from mockrouter.contract.openapi import CHAT_COMPLETION_EXAMPLE
 
 try:  # optional second implementation: the verdicts must not depend on the validator library
     import jsonschema_rs

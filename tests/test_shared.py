@@ -13,10 +13,10 @@ import pytest
 from mockrouter import Mock, Settings
 from mockrouter.faults import Fault
 from mockrouter.fixtures import load_for
-from mockrouter.server import shared_mock
-from mockrouter.shared import RedisState
-from mockrouter.shared_journal import RedisJournal
-from mockrouter.store import Store
+from mockrouter.http.server import shared_mock
+from mockrouter.state.redis import RedisState
+from mockrouter.state.redis_journal import RedisJournal
+from mockrouter.state.store import Store
 from mockrouter.world import World
 from tests.conftest import KEY
 from tests.test_app import (  # noqa: F401 - collected again, with this module's Redis-backed `mock`

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import openai
 
-from mockrouter.verdicts import judge
+from mockrouter.engine.verdicts import judge
 from tests.conftest import KEY
 
 MSG = [{"role": "user", "content": "Hi"}]

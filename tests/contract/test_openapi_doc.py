@@ -18,7 +18,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from starlette.testclient import TestClient
 
-from mockrouter import contract
+from mockrouter.contract import schemas as contract
 
 DOC_URI = "urn:mockrouter:openapi"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from mockrouter import contract
+from mockrouter.contract import schemas as contract
 from mockrouter.fixtures import read
 
 RECORDINGS_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "recordings"

@@ -1,4 +1,4 @@
-"""schemathesis against the mock, with the contract built from ``schemas/`` (``mockrouter.contract_run``).
+"""schemathesis against the mock, with the contract built from ``schemas/`` (``mockrouter.contract.runner``).
 
 * in-process (``from_asgi`` on ``create_app``): every phase (examples, coverage, fuzzing with negative data,
   stateful links), strict keys so ``ignored_auth`` is checked too, and every enum value and optional field of
@@ -27,8 +27,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from mockrouter import Mock, MockRouterServer, Settings, contract, create_app
-from mockrouter.contract_run import MOCK_KEY, Failure, Report, command, run
+from mockrouter import Mock, MockRouterServer, Settings, create_app
+from mockrouter.contract import schemas as contract
+from mockrouter.contract.runner import MOCK_KEY, Failure, Report, command, run
 from mockrouter.fixtures import default_paths, world_from
 
 #: (check, operation label or "*", text in the failure's response or message, what is wrong, the fix).
@@ -230,7 +231,7 @@ def _exercise(instance: Any, schema: Any, key: str, resolver: Any, validator: An
 def _broken_app() -> Starlette:
     """Answers like OpenRouter, but wrong: a chunk without `created`, a stream without [DONE], an error whose
     code differs from its status, a 500."""
-    from mockrouter.contract import openapi_bytes
+    from mockrouter.contract.schemas import openapi_bytes
 
     chunk = {"id": "gen-1-a", "object": "chat.completion.chunk", "model": "m",
              "choices": [{"index": 0, "delta": {"content": "x"}, "finish_reason": None}]}  # fmt: skip

@@ -24,7 +24,7 @@ from referencing.jsonschema import DRAFT202012
 from starlette.testclient import TestClient
 
 from mockrouter import Mock, Settings, create_app
-from mockrouter.contract_run import sse_data
+from mockrouter.contract.runner import sse_data
 from mockrouter.fixtures import default_paths, world_from
 
 REPO = Path(__file__).resolve().parents[2]

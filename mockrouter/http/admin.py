@@ -18,10 +18,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from mockrouter import errors
+from mockrouter.engine.core import Mock
 from mockrouter.errors import FixtureError, MockRouterError
 from mockrouter.faults import Fault
 from mockrouter.fixtures import stubs_from
-from mockrouter.pipeline import Mock
 
 __all__ = ["ADMIN", "admin_routes"]
 
@@ -233,19 +233,19 @@ async def settings(mock: Mock, request: Request) -> Any:
 
 
 async def verdict(mock: Mock, request: Request) -> Any:
-    from mockrouter.verdicts import judge
+    from mockrouter.engine.verdicts import judge
 
     return judge(mock.journal, key=request.query_params.get("key"), since=float(request.query_params.get("since") or 0))
 
 
 async def openapi(mock: Mock, request: Request) -> Any:
-    from mockrouter.admin_openapi import document
+    from mockrouter.contract.admin_openapi import document
 
     return document()
 
 
 async def dashboard(mock: Mock, request: Request) -> Any:
-    from mockrouter.dashboard import page
+    from mockrouter.http.dashboard import page
 
     return Response(page(), media_type="text/html")
 

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from faker import Faker
 
-from mockrouter import schemagen, seeding
+from mockrouter import seeding
+from mockrouter.engine import schemagen
 
 __all__ = ["Choice", "Prompt", "Spec", "ToolCall", "count_prompt", "estimate_tokens", "generate", "pieces"]
 

@@ -23,8 +23,8 @@ from typing import Any
 import yaml
 
 from mockrouter.calls import Reply, Stream
-from mockrouter.journal import redact
 from mockrouter.seeding import fingerprint
+from mockrouter.state.journal import redact
 
 __all__ = ["Recorder", "find_recording", "replay_reply"]
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockrouter import errors
+from mockrouter.engine.planner import Attempt, Plan
 from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault
-from mockrouter.planner import Attempt, Plan
-from mockrouter.state import Snapshot
+from mockrouter.state.memory import Snapshot
 from mockrouter.world import Latency
 
 __all__ = ["Failure", "Outcome", "Timeline", "simulate", "user_text"]

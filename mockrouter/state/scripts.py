@@ -1,5 +1,5 @@
 """The Lua scripts of the shared store (check-and-update steps, atomic in Redis whatever the number of workers) and
-how a runtime stub is pickled for it (``mockrouter.shared``)."""
+how a runtime stub is pickled for it (``mockrouter.state.redis``)."""
 
 from __future__ import annotations
 

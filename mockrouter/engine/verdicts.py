@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from mockrouter.journal import Entry, Journal, key_digest
 from mockrouter.seeding import fingerprint
+from mockrouter.state.journal import Entry, Journal, key_digest
 
 __all__ = ["NOT_RETRYABLE", "judge"]
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 
 from mockrouter import errors
-from mockrouter.state import KeyState, State
+from mockrouter.state.memory import KeyState, State
 
 __all__ = ["authenticate", "bearer", "label", "user_id"]
 

@@ -1,5 +1,5 @@
 """Building a served completion: the response documents, usage, the generation record and the pacing, with the
-id and ``created`` left open (``mockrouter.memo``). ``Mock._deliver`` then serves it, now or on a repeat."""
+id and ``created`` left open (``mockrouter.engine.memo``). ``Mock._deliver`` then serves it, now or on a repeat."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ import json
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from mockrouter import generation, seeding
-from mockrouter.bodies import reasoning_format, upstream_body, usage_requested
-from mockrouter.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
-from mockrouter.memo import CREATED_MARK, ID_MARK, Prepared
-from mockrouter.simulation import Outcome
-from mockrouter.usage import account, usage_block
+from mockrouter import seeding
+from mockrouter.engine import generation
+from mockrouter.engine.bodies import reasoning_format, upstream_body, usage_requested
+from mockrouter.engine.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
+from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Prepared
+from mockrouter.engine.simulation import Outcome
+from mockrouter.engine.usage import account, usage_block
 from mockrouter.world import Stub
 
 if TYPE_CHECKING:
-    from mockrouter.pipeline import Mock, _Ctx
+    from mockrouter.engine.core import Mock, _Ctx
 
 __all__ = ["dumps", "prepare", "sse"]
 
@@ -47,7 +48,7 @@ def prepare(
     max_cost: float,
     replayable: bool,
 ) -> Prepared:
-    """Everything about a served completion except its id and time (see ``mockrouter.memo``); ``free`` and
+    """Everything about a served completion except its id and time (see ``mockrouter.engine.memo``); ``free`` and
     ``max_cost`` are what delivering it checks, ``replayable`` whether nothing but a break forbids a replay."""
     attempt = outcome.served
     assert attempt is not None

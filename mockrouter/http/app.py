@@ -13,8 +13,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from mockrouter.pipeline import Mock
-from mockrouter.routes import FastRoutes, api_routes, not_found_route
+from mockrouter.engine.core import Mock
+from mockrouter.http.routes import FastRoutes, api_routes, not_found_route
 from mockrouter.settings import Settings
 
 __all__ = ["create_app"]
@@ -53,7 +53,7 @@ class MockApp(Starlette):
 def create_app(settings: Settings | None = None, mock: Mock | None = None) -> Starlette:
     """Build the ASGI app; fixture errors surface here, at start-up."""
     mock = mock or Mock(settings or Settings())
-    from mockrouter.admin import admin_routes
+    from mockrouter.http.admin import admin_routes
 
     catch_all = not_found_route(mock)
     every = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]

@@ -13,28 +13,30 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from mockrouter import contract, errors, generation, seeding
-from mockrouter.auth import authenticate, bearer, user_id
-from mockrouter.bodies import (
+from mockrouter import errors, seeding
+from mockrouter.calls import Call, Reply, Stream
+from mockrouter.contract import schemas as contract
+from mockrouter.engine import generation
+from mockrouter.engine.auth import authenticate, bearer, user_id
+from mockrouter.engine.bodies import (
     JOURNAL_BODY_BYTES,
     decode,
     journal_body,
     last_user_text,
 )
-from mockrouter.calls import Call, Reply, Stream
-from mockrouter.catalogue import Catalogue
-from mockrouter.completion import prepare
+from mockrouter.engine.catalogue import Catalogue
+from mockrouter.engine.completion import prepare
+from mockrouter.engine.matching import Probe, nearest, select
+from mockrouter.engine.memo import Memo, Prepared, affordable, fill, fill_record
+from mockrouter.engine.planner import Plan, plan
+from mockrouter.engine.simulation import Outcome, simulate, user_text
+from mockrouter.engine.usage import affordable_tokens, max_cost
 from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault, parse_header
 from mockrouter.fixtures import load_for
-from mockrouter.journal import Entry, Journal, key_digest, redact
-from mockrouter.matching import Probe, nearest, select
-from mockrouter.memo import Memo, Prepared, affordable, fill, fill_record
-from mockrouter.planner import Plan, plan
 from mockrouter.settings import Settings
-from mockrouter.simulation import Outcome, simulate, user_text
-from mockrouter.state import KeyState, State
-from mockrouter.usage import affordable_tokens, max_cost
+from mockrouter.state.journal import Entry, Journal, key_digest, redact
+from mockrouter.state.memory import KeyState, State
 from mockrouter.world import Stub, World
 
 __all__ = ["Mock"]
@@ -136,7 +138,7 @@ class Mock:
         return reply
 
     def _recorded(self, call: Call, entry: Entry) -> Reply | None:
-        from mockrouter.recording import find_recording, replay_reply
+        from mockrouter.http.recording import find_recording, replay_reply
 
         body = journal_body(call.body) if call.body else None
         rec = find_recording(self.world.recordings, call.method, call.path, body)

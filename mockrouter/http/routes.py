@@ -13,8 +13,8 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockrouter.calls import Call
-from mockrouter.pipeline import Mock
-from mockrouter.rendering import AbortStream, respond
+from mockrouter.engine.core import Mock
+from mockrouter.http.rendering import AbortStream, respond
 
 __all__ = ["FastRoutes", "api_routes", "not_found_route", "read_call"]
 

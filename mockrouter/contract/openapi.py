@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from mockrouter import contract
+from mockrouter.contract import schemas as contract
 
 __all__ = ["build", "sse_data", "stream_problems"]
 

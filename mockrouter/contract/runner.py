@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 import click
 
-from mockrouter import contract
-from mockrouter.openapi_doc import sse_data, stream_problems
+from mockrouter.contract import schemas as contract
+from mockrouter.contract.openapi import sse_data, stream_problems
 
 # fmt: off
 # (kept dense by hand: tests/test_layering.py holds every module to 500 lines)
@@ -140,7 +140,7 @@ class _RunState:
                 raise BudgetExhausted(f"max_requests={self.max_requests} reached; request not sent")
             self.report.requests_sent += 1
             if self.report.requests_sent % 100 == 0:
-                logging.getLogger("mockrouter.contract").info("%d/%d requests sent", self.report.requests_sent, self.max_requests)
+                logging.getLogger("mockrouter.contract.schemas").info("%d/%d requests sent", self.report.requests_sent, self.max_requests)
 
     def remaining(self) -> int:
         with self.lock:

@@ -2,7 +2,7 @@
 
 Entries are recorded in a ``finally`` around the pipeline (streams complete theirs when the stream
 ends, so a cancellation is recorded too). Keys are stored redacted. Bounded: the oldest entries go.
-A shared store's journal (``mockrouter.shared_journal``) overrides the storage hooks: ``_next_id``,
+A shared store's journal (``mockrouter.state.redis_journal``) overrides the storage hooks: ``_next_id``,
 ``_add``, ``close``, ``clear``, ``entries`` and ``total``; the queries are written once, here.
 """
 

@@ -3,7 +3,7 @@ counters, free-model rate windows, generations, runtime stubs/faults and runtime
 scale, providers down).
 
 Everything outside this module goes through ``State``'s methods, never its containers: that is the state
-interface a shared store implements for several workers (``mockrouter.shared``). One event loop means
+interface a shared store implements for several workers (``mockrouter.state.redis``). One event loop means
 every method here runs without an ``await`` in the middle, so a check-and-debit is atomic: 100 concurrent
 requests can neither lose nor double a debit. ``snapshot()`` is what the pure planner sees. ``reset()``
 goes back to the world's initial state.

@@ -157,7 +157,7 @@ def components() -> dict[str, Any]:
 
 @cache
 def _openapi_cached() -> str:
-    from mockrouter.openapi_doc import build
+    from mockrouter.contract.openapi import build
 
     return json.dumps(build(components()))
 

@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields
 from typing import Any
 
-from mockrouter.journal import Entry, Journal
-from mockrouter.store import Store
+from mockrouter.state.journal import Entry, Journal
+from mockrouter.state.store import Store
 
 __all__ = ["RedisJournal"]
 

@@ -39,10 +39,10 @@ from dataclasses import replace
 from typing import Any, NamedTuple
 
 from mockrouter.faults import Fault
-from mockrouter.journal import key_digest
-from mockrouter.shared_scripts import FREE, TAKE, UPDATE, pickle_stub
-from mockrouter.state import _DAY, AccountState, KeyState, State
-from mockrouter.store import Commands, Encodings, Store, from_pico, pairs, to_pico
+from mockrouter.state.journal import key_digest
+from mockrouter.state.memory import _DAY, AccountState, KeyState, State
+from mockrouter.state.scripts import FREE, TAKE, UPDATE, pickle_stub
+from mockrouter.state.store import Commands, Encodings, Store, from_pico, pairs, to_pico
 from mockrouter.world import ByokKey, Key, Stub, World
 
 __all__ = ["RedisState"]

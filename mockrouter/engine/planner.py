@@ -17,10 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 from mockrouter import errors
+from mockrouter.engine.generation import count_prompt
 from mockrouter.errors import MockRouterError
-from mockrouter.generation import count_prompt
 from mockrouter.seeding import derive
-from mockrouter.state import Snapshot
+from mockrouter.state.memory import Snapshot
 from mockrouter.world import Endpoint, Model, World
 
 __all__ = ["AUTO", "Attempt", "Plan", "plan", "resolve"]

@@ -18,9 +18,9 @@ from typing import Any
 
 import uvicorn
 
-from mockrouter.app import create_app
+from mockrouter.engine.core import Mock
 from mockrouter.fixtures import load_for
-from mockrouter.pipeline import Mock
+from mockrouter.http.app import create_app
 from mockrouter.settings import Settings
 from mockrouter.world import World
 
@@ -111,9 +111,9 @@ def uvicorn_config(app: Any, settings: Settings, **extra: Any) -> uvicorn.Config
 def shared_mock(settings: Settings, world: World | None = None, fresh: bool = False) -> Mock:
     """A mock whose state and journal live in the Redis store at ``settings.redis``; ``fresh`` starts that
     store again from the world (state and journal)."""
-    from mockrouter.shared import RedisState
-    from mockrouter.shared_journal import RedisJournal
-    from mockrouter.store import Store
+    from mockrouter.state.redis import RedisState
+    from mockrouter.state.redis_journal import RedisJournal
+    from mockrouter.state.store import Store
 
     if not settings.redis:
         raise ValueError("a shared mock needs settings.redis")
@@ -140,8 +140,8 @@ def run(settings: Settings) -> None:
         uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
         return
     with ExitStack() as stack:
-        from mockrouter.shared import RedisState
-        from mockrouter.store import RedisServer
+        from mockrouter.state.redis import RedisState
+        from mockrouter.state.store import RedisServer
 
         if not settings.redis:
             settings = settings.with_(redis=stack.enter_context(RedisServer()).url)

@@ -8,16 +8,16 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mockrouter import errors
-from mockrouter.auth import label
 from mockrouter.calls import Reply
-from mockrouter.documents import Served, endpoints_doc, model_doc, provider_doc
-from mockrouter.generation import Choice, Prompt
-from mockrouter.planner import ROUTING_VARIANTS
-from mockrouter.simulation import Outcome
-from mockrouter.usage import Usage
+from mockrouter.engine.auth import label
+from mockrouter.engine.documents import Served, endpoints_doc, model_doc, provider_doc
+from mockrouter.engine.generation import Choice, Prompt
+from mockrouter.engine.planner import ROUTING_VARIANTS
+from mockrouter.engine.simulation import Outcome
+from mockrouter.engine.usage import Usage
 
 if TYPE_CHECKING:
-    from mockrouter.pipeline import Mock, _Ctx
+    from mockrouter.engine.core import Mock, _Ctx
 
 __all__ = ["Catalogue"]
 
@@ -56,7 +56,7 @@ class Catalogue:
         raise err
 
     def op_openapi(self, ctx: _Ctx) -> Reply:
-        from mockrouter.contract import openapi_bytes
+        from mockrouter.contract.schemas import openapi_bytes
 
         return Reply(200, raw=openapi_bytes())
 
