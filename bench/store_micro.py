@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from mockrouter import Mock, Settings
 from mockrouter.calls import Call
+from mockrouter.contract.operations import by_id
 from mockrouter.fixtures import load_for, stubs_from
 from mockrouter.http.server import shared_mock
 from mockrouter.state.store import RedisServer
@@ -43,7 +44,7 @@ def cpu_seconds(pid: int) -> float:
 async def serve(mock: Mock, requests: int, batch: int) -> None:
     for i in range(requests):
         call = Call("POST", "/api/v1/chat/completions", {}, HEADERS, BODY, "127.0.0.1", time.monotonic())
-        reply = mock.handle("chat", call)
+        reply = mock.handle(call, by_id("createChatCompletion"))
         assert reply.status == 200, (reply.status, reply.body)
         if i % batch == batch - 1:
             await asyncio.sleep(0)  # the event loop turns

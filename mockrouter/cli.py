@@ -104,11 +104,13 @@ def check_fixtures(files: tuple[str, ...], scenarios: tuple[str, ...], no_defaul
 
 @main.command()
 @opt("--indent", default=2, type=int)
-def openapi(indent: int) -> None:
-    """Print the OpenAPI document the mock serves at /api/v1/openapi.json."""
-    from mockrouter.contract.schemas import openapi as build
+@opt("--admin", is_flag=True, help="the admin API's document (/__mockrouter/openapi.json)")
+def openapi(indent: int, admin: bool) -> None:
+    """Print the OpenAPI document the mock serves at /api/v1/openapi.json (or the admin API's)."""
+    from mockrouter.contract.openapi import document
+    from mockrouter.contract.operations import Surface
 
-    click.echo(json.dumps(build(), indent=indent))
+    click.echo(json.dumps(document(Surface.ADMIN if admin else Surface.API), indent=indent))
 
 
 @main.command()
@@ -118,13 +120,11 @@ def openapi(indent: int) -> None:
 @opt("--port", default=8000, show_default=True, type=int)
 def record(upstream: str, out: str, host: str, port: int) -> None:
     """Proxy to UPSTREAM with the caller's key and record every exchange into a fixture file."""
-    import uvicorn
-
-    from mockrouter.http.recording import Recorder
+    from mockrouter.http.recording import serve
 
     logging.basicConfig(level="INFO", format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     click.echo(f"recording {upstream} -> {out}; point clients at http://{host}:{port}/api/v1", err=True)
-    uvicorn.run(Recorder(upstream, out), host=host, port=port, log_level="info")
+    serve(upstream, out, host, port)
 
 
 @main.command()

@@ -1,4 +1,4 @@
-"""OpenRouter's errors as data, rendered in exactly one place (``rendering.error_body``).
+"""OpenRouter's errors as data, rendered in exactly one place (:func:`envelope`).
 
 Hierarchy::
 
@@ -8,7 +8,7 @@ Hierarchy::
                                {"error": {"code": status, "message": ..., "metadata": {...}}}
 
 Every constructor below takes its exact wording from ``openrouter-contract.md`` (§7, §8).
-Era B (``profile == "current"``) adds ``metadata.error_type``; ``rendering`` does that.
+Era B (the ``current`` profile) adds ``metadata.error_type``; :func:`envelope` does that, for every route.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ __all__ = [
     "FixtureError",
     "MockRouterError",
     "bad_request",
+    "envelope",
     "for_status",
     "byok_required",
     "insufficient_credits",
@@ -109,9 +110,29 @@ def bad_request(message: str, **metadata: Any) -> MockRouterError:
     return MockRouterError(400, message, metadata or None)
 
 
-def no_auth(profile: str) -> MockRouterError:
-    text = "No auth credentials found" if profile == "launch" else "No cookie auth credentials found"
-    return MockRouterError(401, text, None, with_user=False)
+def envelope(exc: MockRouterError, error_type: bool = True, user: str | None = None) -> dict[str, Any]:
+    """The one rendering of an error: ``{"error": {"message", "code", "metadata"?}, "user_id"?}``.
+
+    ``error_type``: the profile adds ``metadata.error_type`` (Era B); ``user``: the caller's user id, sent with
+    the errors OpenRouter sends it with."""
+    error: dict[str, Any] = {"message": exc.message, "code": exc.status}
+    metadata = dict(exc.metadata) if exc.metadata else None
+    if error_type:
+        metadata = metadata or {}
+        metadata.setdefault("error_type", ERROR_TYPES.get(exc.status, "unmapped"))
+    elif metadata is not None:
+        metadata.pop("error_type", None)
+    if metadata is not None:
+        error["metadata"] = metadata
+    body: dict[str, Any] = {"error": error}
+    if user is not None and exc.with_user:
+        body["user_id"] = user
+    return body
+
+
+def no_auth(message: str) -> MockRouterError:
+    """401 without a key (the profile's wording)."""
+    return MockRouterError(401, message, None, with_user=False)
 
 
 def user_not_found() -> MockRouterError:

@@ -29,6 +29,7 @@ from mockrouter.engine.core import Mock
 from mockrouter.faults import Fault
 from mockrouter.fixtures import stubs_from
 from mockrouter.http.server import MockRouterServer
+from mockrouter.kinds import FaultKind
 from mockrouter.settings import Settings
 from mockrouter.state.journal import Entry
 from mockrouter.state.memory import AccountState
@@ -146,7 +147,7 @@ class MockRouterHandle:
     ) -> Fault:
         """Fail the next ``times`` completions (``None``: all of them) with ``status`` (or another fault ``kind``)."""
         fault_id = f"pytest:{next(self._ids)}"
-        fault = Fault(kind=kind, status=status, retry_after=retry_after, times=times, id=fault_id, **extra)
+        fault = Fault(kind=FaultKind(kind), status=status, retry_after=retry_after, times=times, id=fault_id, **extra)
         self.mock.state.add_fault(fault)
         return fault
 

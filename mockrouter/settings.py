@@ -6,10 +6,12 @@ import os
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from mockrouter import kinds
+
 __all__ = ["PROFILES", "Settings"]
 
 #: "current": today's API (Era B). "launch": the API as at GPT-5's launch (Era A, Aug 2025).
-PROFILES = ("current", "launch")
+PROFILES = tuple(kinds.PROFILES)
 
 
 @dataclass(frozen=True, slots=True)

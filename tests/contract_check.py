@@ -1,5 +1,5 @@
-"""Every response the suite sees is checked against the contract: the mock can never send what its own
-schemas reject. ``check_response`` is installed as an httpx response hook on every test client."""
+"""Every response the suite sees is checked against its operation's declaration: the mock can never send what its
+own schemas reject, nor a status the operation does not declare. ``check_response`` is installed as an httpx response hook on every test client."""
 
 from __future__ import annotations
 
@@ -10,17 +10,7 @@ from typing import Any
 import httpx
 
 from mockrouter.contract import schemas as contract
-
-_SCHEMAS = [
-    (re.compile(r"/api/v1/chat/completions$"), "chat-completion.json", "chat-completion-chunk.json"),
-    (re.compile(r"/api/v1/completions$"), "completion.json", "completion-chunk.json"),
-    (re.compile(r"/api/v1/models$"), "models-list.json", None),
-    (re.compile(r"/api/v1/models/[^/]+/[^/]+/endpoints$"), "model-endpoints.json", None),
-    (re.compile(r"/api/v1/providers$"), "providers.json", None),
-    (re.compile(r"/api/v1/generation$"), "generation.json", None),
-    (re.compile(r"/api/v1/(auth/)?key$"), "key.json", None),
-    (re.compile(r"/api/v1/credits$"), "credits.json", None),
-]
+from mockrouter.contract.operations import Surface, find
 
 checked: dict[str, int] = {"responses": 0, "events": 0}
 
@@ -40,8 +30,20 @@ def assert_valid(kind: str, doc: Any) -> None:
     assert not violations, f"{kind} violated: {[v.as_dict() for v in violations]}\n{json.dumps(doc)[:2000]}"
 
 
-def check_body(path: str, status: int, content_type: str, raw: bytes) -> None:
-    if path.startswith("/__mockrouter") or path.endswith("/openapi.json"):
+def check_body(method: str, path: str, status: int, content_type: str, raw: bytes) -> None:
+    """A response checked against its operation's declaration (``contract.operations``): the status is one the
+    operation declares, errors are OpenRouter's envelope, successes and stream chunks match the declared schemas."""
+    op = find(method, path)
+    if op is None:  # no operation: the catch-all's 404 or a 405, in the envelope
+        if status >= 400:
+            assert_valid("error.json", json.loads(raw))
+        return
+    assert status in op.statuses, f"{op.id} answered {status}, which its declaration lacks ({op.statuses})"
+    if op.surface is Surface.ADMIN or not op.published:
+        if status >= 400:
+            assert_valid("error.json", json.loads(raw))
+        elif op.response is not None:
+            assert_valid(op.response, json.loads(raw))
         return
     checked["responses"] += 1
     if status >= 400:
@@ -50,20 +52,17 @@ def check_body(path: str, status: int, content_type: str, raw: bytes) -> None:
         assert_valid("error.json", doc)
         assert doc["error"]["code"] == status
         return
-    found = next(((schema, chunk) for pattern, schema, chunk in _SCHEMAS if pattern.search(path)), None)
-    if found is None:
-        return
-    schema, chunk_schema = found
     if content_type.startswith("text/event-stream"):
-        assert chunk_schema is not None
+        assert op.stream is not None
         for data in sse_events(raw.decode()):
             if data == "[DONE]":
                 continue
             checked["events"] += 1
-            assert_valid(chunk_schema, json.loads(data))
+            assert_valid(op.stream, json.loads(data))
         return
     assert content_type.startswith("application/json"), content_type
-    assert_valid(schema, json.loads(raw))
+    assert op.response is not None
+    assert_valid(op.response, json.loads(raw))
 
 
 def check_response(response: httpx.Response) -> None:
@@ -72,6 +71,8 @@ def check_response(response: httpx.Response) -> None:
     if not in_process and response.headers.get("content-type", "").startswith("text/event-stream"):
         return  # streamed over a socket: the test validates events itself
     response.read()
+    request = response.request
     check_body(
-        response.request.url.path, response.status_code, response.headers.get("content-type", ""), response.content
+        request.method, request.url.path, response.status_code, response.headers.get("content-type", ""),
+        response.content,
     )

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from mockrouter import MockRouterServer, Settings
-from mockrouter.http.dashboard import page
+from mockrouter.engine.dashboard import page
 
 KEY = "sk-or-v1-test" + "0123456789abcdef" * 3
 AUTH = {"Authorization": f"Bearer {KEY}"}

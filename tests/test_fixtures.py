@@ -35,7 +35,7 @@ def write(tmp_path, name, text):
             "unknown provider",
         ),
         ("stubs:\n  - {name: s, match: {model: acme/none}}\n", "/stubs/0/match/model", "unknown model"),
-        ("stubs:\n  - {name: s, respond: {fault: {kind: stall}}}\n", "/stubs/0/respond/fault", "needs ms"),
+        ("stubs:\n  - {name: s, respond: {fault: {kind: stall}}}\n", "/stubs/0/respond/fault", "'ms' is a required property"),
         ("models: [\n", "/", "not valid YAML"),
     ],
 )

@@ -43,11 +43,11 @@ def test_replay_is_what_the_full_pipeline_answers(body):
     with make_client(repeated) as c:
         first = c.post("/api/v1/chat/completions", json=body, headers=AUTH)
         second = c.post("/api/v1/chat/completions", json=body, headers=AUTH)
-    assert repeated._memo.hits == 1
+    assert repeated.memo.hits == 1
     fresh = Mock(Settings(time_scale=0))
     with make_client(fresh) as c:
         reference = c.post("/api/v1/chat/completions", json=body, headers=AUTH)
-    assert fresh._memo.hits == 0
+    assert fresh.memo.hits == 0
     assert first.status_code == second.status_code == reference.status_code == 200
     assert _normal(second.content) == _normal(reference.content) == _normal(first.content)
     assert second.headers["x-generation-id"] != first.headers["x-generation-id"]
@@ -60,7 +60,7 @@ def test_every_replay_is_charged_recorded_and_journaled(client, mock):
         r = chat(client, headers={"User-Agent": f"agent/{n}"})
         ids.append(r.json()["id"])
         costs.append(r.json()["usage"]["cost"])
-    assert mock._memo.hits == 4
+    assert mock.memo.hits == 4
     assert len(set(ids)) == 5
     assert mock.state.key_state(KEY).usage == pytest.approx(sum(costs), abs=1e-12)
     for n, gen_id in enumerate(ids):
@@ -87,7 +87,7 @@ def test_seed_header_and_body_changes_are_not_replayed(client, mock):
     base = chat(client).json()["choices"][0]["message"]["content"]
     seeded = chat(client, headers={"X-Mockrouter-Seed": "99"}).json()["choices"][0]["message"]["content"]
     other = chat(client, messages=[{"role": "user", "content": "Hello again"}]).json()
-    assert mock._memo.hits == 0
+    assert mock.memo.hits == 0
     assert base != seeded
     assert other["choices"][0]["message"]["content"] != base
 
@@ -150,16 +150,16 @@ def test_free_model_window_counts_replays():
     with make_client(mock) as c:
         codes = [chat(c, model="deepseek/deepseek-chat-v3-0324:free").status_code for _ in range(21)]
     assert codes[:20] == [200] * 20 and codes[20] == 429
-    assert mock._memo.hits == 20  # the 21st was a replay too, refused by the window
+    assert mock.memo.hits == 20  # the 21st was a replay too, refused by the window
 
 
 def test_settings_change_and_reset_forget_the_memo(client, mock):
     chat(client)
     client.put("/__mockrouter/settings", json={"seed": 5})
     chat(client)
-    assert mock._memo.hits == 0
+    assert mock.memo.hits == 0
     client.post("/__mockrouter/reset")
-    assert len(mock._memo) == 0
+    assert len(mock.memo) == 0
 
 
 def test_timed_outages_turn_the_memo_off():
@@ -178,4 +178,4 @@ def test_timed_outages_turn_the_memo_off():
         codes = [c.post("/api/v1/chat/completions", content=json.dumps(BODIES[0]), headers=AUTH).status_code
                  for _ in range(3)]  # fmt: skip
     assert codes == [200, 200, 200]
-    assert mock._memo.hits == 0 and len(mock._memo) == 0
+    assert mock.memo.hits == 0 and len(mock.memo) == 0

@@ -213,7 +213,7 @@ def test_seed_back(mockrouter):
 
 @pytest.mark.mockrouter(fixtures=["extra.yaml"], profile="launch")
 def test_fixture_file(mockrouter):
-    assert mockrouter.mock.profile == "launch"
+    assert mockrouter.mock.profile.name == "launch"
     assert chat(mockrouter, content="ping").json()["choices"][0]["message"]["content"] == "pong"
 
 
@@ -253,15 +253,15 @@ def server():
 def test_verdict_calls_the_endpoint(server: MockRouterServer, monkeypatch: pytest.MonkeyPatch) -> None:
     handle = MockRouterHandle(server, "sk-or-v1-" + "ab" * 32)
     seen: list[str] = []
-    import mockrouter.engine.verdicts
+    import mockrouter.engine.admin
 
-    real = mockrouter.engine.verdicts.judge
+    real = mockrouter.engine.admin.judge
 
     def spy(journal, key=None, since=0.0):
         seen.append(key)
         return real(journal, key=key, since=since)
 
-    monkeypatch.setattr(mockrouter.engine.verdicts, "judge", spy)
+    monkeypatch.setattr(mockrouter.engine.admin, "judge", spy)
     assert isinstance(handle.verdict(key=handle.api_key), dict)
     assert seen == [handle.api_key]
 

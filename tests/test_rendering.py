@@ -81,7 +81,7 @@ def test_a_reply_that_cannot_be_rendered_still_gets_the_envelope(monkeypatch):
     with make_client(mock) as client:
         r = client.get("/api/v1/models", headers=AUTH)
         assert r.status_code == 500
-        assert r.json() == {"error": {"message": "Internal Server Error", "code": 500}}
+        assert r.json() == {"error": {"message": "Internal Server Error", "code": 500, "metadata": {"error_type": "server"}}}
         monkeypatch.undo()
         assert client.get("/api/v1/models", headers=AUTH).status_code == 200  # and it keeps serving
 

@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mockrouter.contract.openapi import CHAT_COMPLETION_EXAMPLE
+from mockrouter.contract.openapi import examples
 
 try:  # optional second implementation: the verdicts must not depend on the validator library
     import jsonschema_rs
@@ -233,7 +233,7 @@ def test_named_negative_cases_are_rejected_for_the_right_reason() -> None:
 # --------------------------------------------------------------------------- chat completion (§5)
 
 # §5.4: realistic openai/gpt-5 response, Era A, usage.include = true.
-GPT5_RESPONSE: dict[str, Any] = copy.deepcopy(CHAT_COMPLETION_EXAMPLE)  # §5.4, the same transcription
+GPT5_RESPONSE: dict[str, Any] = copy.deepcopy(examples("chat-completion.json")["gpt5-launch"]["value"])  # §5.4, the same transcription
 
 # §5.1 source capture (Aug 2025, x-ai/grok-3-mini via xAI), reasoning text shortened.
 GROK_RESPONSE: dict[str, Any] = {

@@ -23,14 +23,16 @@ from urllib.parse import urlsplit
 
 import click
 
+from mockrouter.contract import openapi
 from mockrouter.contract import schemas as contract
-from mockrouter.contract.openapi import sse_data, stream_problems
+from mockrouter.contract.operations import operations
+from mockrouter.contract.sse import sse_data, stream_problems
 
 # fmt: off
 # (kept dense by hand: tests/test_layering.py holds every module to 500 lines)
 
 __all__ = ["DEFAULT_MODELS", "MOCK_KEY", "BudgetExhausted", "Failure", "OperationReport", "Report", "command",
-           "main_options", "run", "sse_data", "stream_problems"]
+           "main_options", "run"]
 
 #: Positive completions are steered to these (an unknown id is rightly a 400, which no schema can express).
 DEFAULT_MODELS = ("openai/gpt-5-mini", "meta-llama/llama-3.3-70b-instruct")
@@ -38,7 +40,7 @@ DEFAULT_MODELS = ("openai/gpt-5-mini", "meta-llama/llama-3.3-70b-instruct")
 MOCK_KEY = "sk-or-v1-" + "0" * 64
 #: Positive requests' max_tokens cap: real servers (money), others (more than context/credits allow is a 400/402).
 REAL_MAX_TOKENS, STEER_MAX_TOKENS = 16, 1024
-_COMPLETION_OPS = {"createChatCompletion": "chat-completion-chunk.json", "createCompletion": "completion-chunk.json"}
+_COMPLETION_OPS = {op.id: op.stream for op in operations() if op.stream is not None}
 _PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 class BudgetExhausted(RuntimeError):
@@ -140,7 +142,7 @@ class _RunState:
                 raise BudgetExhausted(f"max_requests={self.max_requests} reached; request not sent")
             self.report.requests_sent += 1
             if self.report.requests_sent % 100 == 0:
-                logging.getLogger("mockrouter.contract.schemas").info("%d/%d requests sent", self.report.requests_sent, self.max_requests)
+                logging.getLogger("mockrouter.contract").info("%d/%d requests sent", self.report.requests_sent, self.max_requests)
 
     def remaining(self) -> int:
         with self.lock:
@@ -297,7 +299,7 @@ def _schema(base_url: str | None, app: Any, config: Any, operations: Sequence[st
     if app is not None:
         schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app, config=config)
     else:
-        doc = contract.openapi()
+        doc = openapi.document()
         doc["servers"] = [{"url": str(base_url).rstrip("/")}]
         schema = schemathesis.openapi.from_dict(doc, config=config)
     if not operations:

@@ -7,7 +7,6 @@ publishes from the same files, so schemathesis checks mock and real OpenRouter a
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -20,10 +19,9 @@ from mockrouter.resources import data_dir
 
 __all__ = [
     "Violation",
+    "component_name",
     "components",
     "is_valid",
-    "openapi",
-    "openapi_bytes",
     "schema",
     "schema_names",
     "validate",
@@ -61,9 +59,15 @@ def _registry() -> Registry[Any]:
     return Registry().with_resources((name, Resource.from_contents(doc)) for name, doc in _documents().items())
 
 
+def _root(name: str) -> dict[str, Any]:
+    """The schema a name stands for: a file (``chat-completion.json``) or a definition in one
+    (``fixtures.json#/$defs/Fault``)."""
+    return _documents()[name] if "#" not in name else {"$ref": name}
+
+
 @cache
 def validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(_documents()[name], registry=_registry())
+    return Draft202012Validator(_root(name), registry=_registry())
 
 
 _BASE = "https://mockrouter.local/schemas/"
@@ -77,6 +81,8 @@ def _fast(name: str) -> Any:
     except ImportError:  # pragma: no cover - a declared dependency
         return None
     registry = jsonschema_rs.Registry([(_BASE + n, doc) for n, doc in _documents().items()])
+    if "#" in name:  # a definition inside a file: a root that only refers to it
+        return jsonschema_rs.validator_for({"$ref": _BASE + name}, registry=registry, base_uri=_BASE + "ref.json")
     return jsonschema_rs.validator_for(_documents()[name], registry=registry, base_uri=_BASE + name)
 
 
@@ -119,8 +125,9 @@ def _message(error: Any) -> str:
 # --------------------------------------------------------------------------- OpenAPI
 
 
-def _component(name: str) -> str:
-    return name.removesuffix(".json").title().replace("-", "")
+def component_name(file: str) -> str:
+    """A schema file's name among the OpenAPI components (``chat-completion.json`` -> ``ChatCompletion``)."""
+    return file.removesuffix(".json").title().replace("-", "")
 
 
 def _rewrite(node: Any, current: str) -> Any:
@@ -132,7 +139,7 @@ def _rewrite(node: Any, current: str) -> Any:
                 continue
             if key == "$ref" and isinstance(value, str):
                 file, _, fragment = value.partition("#")
-                target = _component(file or current)
+                target = component_name(file or current)
                 if fragment.startswith("/$defs/"):
                     target = f"{target}.{fragment.removeprefix('/$defs/')}"
                 out[key] = f"#/components/schemas/{target}"
@@ -144,28 +151,17 @@ def _rewrite(node: Any, current: str) -> Any:
     return node
 
 
-def components() -> dict[str, Any]:
+#: schema files that describe the mock itself, not OpenRouter's wire format
+_MOCK_OWN = ("admin.json", "fixtures.json")
+
+
+def components(admin: bool = False) -> dict[str, Any]:
+    """The schemas as OpenAPI components: OpenRouter's wire schemas, and with ``admin`` the mock's own too."""
     result: dict[str, Any] = {}
     for name, doc in _documents().items():
-        if name == "fixtures.json":
+        if name in _MOCK_OWN and not admin:
             continue
-        result[_component(name)] = _rewrite(doc, name)
+        result[component_name(name)] = _rewrite(doc, name)
         for def_name, sub in doc.get("$defs", {}).items():
-            result[f"{_component(name)}.{def_name}"] = _rewrite(sub, name)
+            result[f"{component_name(name)}.{def_name}"] = _rewrite(sub, name)
     return result
-
-
-@cache
-def _openapi_cached() -> str:
-    from mockrouter.contract.openapi import build
-
-    return json.dumps(build(components()))
-
-
-def openapi_bytes() -> bytes:
-    return _openapi_cached().encode()
-
-
-def openapi() -> dict[str, Any]:
-    """The OpenAPI 3.1 document the mock publishes at ``/api/v1/openapi.json`` (a fresh copy)."""
-    return copy.deepcopy(json.loads(_openapi_cached()))

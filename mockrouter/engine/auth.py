@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 
 from mockrouter import errors
+from mockrouter.kinds import Profile
 from mockrouter.state.memory import KeyState, State
 
 __all__ = ["authenticate", "bearer", "label", "user_id"]
@@ -25,11 +26,11 @@ def bearer(headers: Mapping[str, str]) -> str | None:
     return token.strip()
 
 
-def authenticate(headers: Mapping[str, str], state: State, profile: str, strict: bool) -> KeyState:
+def authenticate(headers: Mapping[str, str], state: State, profile: Profile, strict: bool) -> KeyState:
     """The caller's key state; 401 when there is no usable key (OpenRouter's exact wording)."""
     token = bearer(headers)
     if token is None:
-        raise errors.no_auth(profile)
+        raise errors.no_auth(profile.no_auth_message)
     if not _TOKEN.match(token):
         raise errors.user_not_found()
     if strict and not state.known_key(token):

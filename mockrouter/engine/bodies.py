@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from typing import Any
 
 from mockrouter import errors
@@ -26,8 +27,16 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def decode(raw: bytes) -> dict[str, Any]:
-    """A request body as a JSON object; 400 with the reason for anything else (NaN and Infinity too)."""
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def decode(raw: bytes, want_object: bool = True) -> Any:
+    """A request body as a JSON object (any JSON value with ``want_object=False``); 400 with the reason for
+    anything else (NaN, Infinity and numbers out of range too)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -35,12 +44,12 @@ def decode(raw: bytes) -> dict[str, Any]:
     if not text.strip():
         return {}
     try:
-        body = json.loads(text, parse_constant=_reject_constant)
+        body = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
     except RecursionError:
         raise errors.bad_request("Invalid JSON in request body: nested too deeply") from None
     except ValueError as exc:
         raise errors.bad_request(f"Invalid JSON in request body: {exc}") from None
-    if not isinstance(body, dict):
+    if want_object and not isinstance(body, dict):
         raise errors.bad_request("Invalid request body: expected a JSON object")
     return body
 

@@ -1,25 +1,26 @@
 """Building a served completion: the response documents, usage, the generation record and the pacing, with the
-id and ``created`` left open (``mockrouter.engine.memo``). ``Mock._deliver`` then serves it, now or on a repeat."""
+id and ``created`` left open (``mockrouter.engine.memo``). A pure function of plain values: the core serves the
+result now, or again on a repeated request."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import Any
 
-from mockrouter import seeding
+from mockrouter import errors, seeding
 from mockrouter.engine import generation
 from mockrouter.engine.bodies import reasoning_format, upstream_body, usage_requested
 from mockrouter.engine.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
-from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Prepared
+from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Admission, Prepared
+from mockrouter.engine.records import generation_record
 from mockrouter.engine.simulation import Outcome
 from mockrouter.engine.usage import account, usage_block
+from mockrouter.kinds import Outcome as JournalOutcome
+from mockrouter.kinds import Profile
 from mockrouter.world import Stub
 
-if TYPE_CHECKING:
-    from mockrouter.engine.core import Mock, _Ctx
-
-__all__ = ["dumps", "prepare", "sse"]
+__all__ = ["Job", "dumps", "prepare", "sse"]
 
 _JSON_SEPARATORS = (",", ":")
 
@@ -32,86 +33,113 @@ def sse(doc: Any) -> bytes:
     return b"data: " + dumps(doc) + b"\n\n"
 
 
-def prepare(
-    mock: Mock,
-    ctx: _Ctx,
-    body: dict[str, Any],
-    seed: int,
-    stub: Stub | None,
-    outcome: Outcome,
-    prompt: generation.Prompt,
-    stream: bool,
-    legacy: bool,
-    fp: str,
-    *,
-    free: bool,
-    max_cost: float,
-    replayable: bool,
-) -> Prepared:
-    """Everything about a served completion except its id and time (see ``mockrouter.engine.memo``); ``free`` and
-    ``max_cost`` are what delivering it checks, ``replayable`` whether nothing but a break forbids a replay."""
+@dataclass(frozen=True, slots=True)
+class Job:
+    """What the core worked out for a completion, as plain values."""
+
+    body: dict[str, Any]
+    seed: int
+    fp: str  # the request's fingerprint (seeding)
+    stream: bool
+    legacy: bool  # /completions rather than /chat/completions
+    stub: Stub | None
+    prompt: generation.Prompt
+    outcome: Outcome  # the simulation's: a served attempt, its timeline and any mid-stream error
+    choices: tuple[generation.Choice, ...]
+    profile: Profile
+    paced: bool  # delays will be slept (time_scale > 0): draw the pacing
+    account: str | None  # the caller's account (the generation record's owner)
+
+
+def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> Prepared:
+    """Everything about a served completion except its id and time (see ``mockrouter.engine.memo``);
+    ``replayable``: whether nothing but a break forbids a replay."""
+    outcome, body, profile = job.outcome, job.body, job.profile
     attempt = outcome.served
     assert attempt is not None
     model, endpoint = attempt.model, attempt.endpoint
-    spec = generation.Spec(
-        reasoning=model.reasoning,
-        max_output_tokens=endpoint.max_completion_tokens,
-        content=stub.content if stub else None,
-        tool_calls=stub.tool_calls if stub else None,
-    )
-    choices = mock._generate(body, seed, spec, fp)
-    if stub is not None and stub.finish_reason:
-        choices = tuple(replace(c, finish_reason=stub.finish_reason) for c in choices)
+    choices = job.choices
+    if job.stub is not None and job.stub.finish_reason:
+        choices = tuple(replace(c, finish_reason=job.stub.finish_reason) for c in choices)
     usage = account(
-        endpoint, prompt.tokens, [c.completion_tokens + c.reasoning_tokens for c in choices],
-        [c.reasoning_tokens for c in choices], media=prompt.media, is_byok=attempt.byok,
-    )  # fmt: skip
-    include = mock.profile != "launch" or usage_requested(body)
-    block = usage_block(usage, mock.profile, include)
-    served = Served(ID_MARK, CREATED_MARK, model.id, endpoint.provider_name, endpoint.native_finish_reason,
-                    reasoning_format(endpoint.provider.slug))  # fmt: skip
-    entry = ctx.entry
+        endpoint,
+        job.prompt.tokens,
+        [c.completion_tokens + c.reasoning_tokens for c in choices],
+        [c.reasoning_tokens for c in choices],
+        media=job.prompt.media,
+        is_byok=attempt.byok,
+    )
+    include = profile.usage_always or usage_requested(body)
+    block = usage_block(usage, profile.name, include)
+    served = Served(
+        ID_MARK,
+        CREATED_MARK,
+        model.id,
+        endpoint.provider_name,
+        endpoint.native_finish_reason,
+        reasoning_format(endpoint.provider.slug),
+    )
     exclude = bool((body.get("reasoning") or {}).get("exclude")) or body.get("include_reasoning") is False
     timeline = outcome.timeline
-    record = mock.catalogue.generation_record(ctx, body, served, choices, usage, outcome, stream, prompt)
+    record = generation_record(job.account, body, served, choices, usage, outcome, job.stream, job.prompt)
     mid = outcome.mid_stream_error
+    mid_error = errors.envelope(mid, profile.error_type)["error"] if mid is not None else None
     prepared = Prepared(
-        epoch=ctx.epoch, body=entry.body, model=entry.model, stream=stream, stub=stub, near_misses=entry.near_misses,
-        attempts=entry.attempts, free=free, max_cost=max_cost, cost=usage.cost,
-        upstream_cost=usage.upstream_cost or 0.0, served_model=model.id, provider=endpoint.provider_name,
-        usage=block, record=record, seed=seed, fp=fp, id_header=mock.profile != "launch",
-        break_after=timeline.break_after, break_kind=timeline.break_kind, stall_ms=timeline.stall_ms,
+        epoch=epoch,
+        admission=admission,
+        cost=usage.cost,
+        upstream_cost=usage.upstream_cost or 0.0,
+        served_model=model.id,
+        provider=endpoint.provider_name,
+        usage=block,
+        record=record,
+        seed=job.seed,
+        fp=job.fp,
+        id_header=profile.generation_id_header,
+        break_after=timeline.break_after,
+        break_kind=timeline.break_kind,
+        stall_ms=timeline.stall_ms,
         replayable=replayable and timeline.break_kind is None,
-    )  # fmt: skip
-    if not stream:
-        doc = text_body(served, choices, block) if legacy else chat_body(
-            served, choices, block, exclude_reasoning=exclude,
-            error=mock.error_body(mid)["error"] if mid is not None and timeline.break_kind == "mid_stream" else None,
-        )  # fmt: skip
+    )
+    if not job.stream:
+        broken = mid_error is not None and timeline.break_kind == "mid_stream"
+        if job.legacy:
+            doc = text_body(served, choices, block)
+        else:
+            doc = chat_body(served, choices, block, exclude_reasoning=exclude, error=mid_error if broken else None)
         tokens = sum(c.completion_tokens + c.reasoning_tokens for c in choices)
         prepared.delay_ms = (
             timeline.ttft_ms
             + tokens * 1000.0 / timeline.tokens_per_second
             + (timeline.stall_ms if timeline.break_kind == "stall" else 0.0)
         )
-        if mid is not None and timeline.break_kind == "mid_stream":
-            prepared.outcome = "mid_stream_error"
+        if broken:
+            prepared.outcome = JournalOutcome.MID_STREAM_ERROR
         prepared.disconnect = timeline.break_kind == "disconnect"
         prepared.raw = dumps(doc)
         return prepared
-    include_chunk = mock.profile != "launch" or usage_requested(body)
-    events = text_chunks(served, choices, block if include_chunk else None) if legacy else chat_chunks(
-        served, choices, block if include_chunk else None, mock.profile, exclude_reasoning=exclude)  # fmt: skip
-    if mock.time_scale:
-        rnd = seeding.rng(seed, fp, "timing")
+    chunk_usage = block if include else None
+    if job.legacy:
+        events = text_chunks(served, choices, chunk_usage)
+    else:
+        events = chat_chunks(served, choices, chunk_usage, profile.name, exclude_reasoning=exclude)
+    if job.paced:
+        rnd = seeding.rng(job.seed, job.fp, "timing")
         delays = [timeline.ttft_ms, *timeline.delays([n for _, n in events[1:]], rnd)] if events else []
     else:  # nothing will sleep: skip drawing the pacing
         delays = [0.0] * len(events)
-    if mid is not None:
-        prepared.error_event = sse(stream_error_chunk(served, mock.error_body(mid)["error"], legacy))
-    if body.get("debug", {}).get("echo_upstream_body") and not legacy:
-        echo = {"id": served.id, "provider": served.provider, "model": served.model, "object": "chat.completion.chunk",
-                "created": served.created, "choices": [], "debug": {"echo_upstream_body": upstream_body(body, model.id)}}  # fmt: skip
+    if mid_error is not None:
+        prepared.error_event = sse(stream_error_chunk(served, mid_error, job.legacy))
+    if body.get("debug", {}).get("echo_upstream_body") and not job.legacy:
+        echo = {
+            "id": served.id,
+            "provider": served.provider,
+            "model": served.model,
+            "object": "chat.completion.chunk",
+            "created": served.created,
+            "choices": [],
+            "debug": {"echo_upstream_body": upstream_body(body, model.id)},
+        }
         events.insert(0, (echo, 0))
         delays.insert(1, 0.0)
     prepared.events = [sse(doc) for doc, _ in events] + [b"data: [DONE]\n\n"]

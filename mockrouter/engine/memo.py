@@ -3,10 +3,11 @@
 Everything the pipeline decides for a completion is a pure function of the request's bytes, the key, the seed and
 the runtime state's ``epoch`` (stubs, faults, scenarios, settings, keys): the plan, the simulated attempts, the
 generated choices, usage and cost, and the encoded response. A :class:`Prepared` holds all of it, with the
-generation id and ``created`` left as markers in the encoded bytes. Delivering it (``Mock._deliver``) does only what
-must happen for every request: the credit and free-model checks, stub hit counts, the charge, a fresh id and
-``created`` spliced in, the generation record and the journal entry. The slow path builds a ``Prepared`` and delivers
-it the same way, so a replayed response is byte for byte what the full pipeline would have sent.
+generation id and ``created`` left as markers in the encoded bytes. What must happen for every request runs in one
+place for both paths (``Mock._admit`` with the :class:`Admission`, then ``Mock._deliver``): the key and credit checks,
+stub hit counts, free-model windows, the charge, a fresh id and ``created`` spliced in, the generation record and the
+journal entry. So a replayed response is byte for byte what the full pipeline would have sent, and a new per-request
+check cannot be forgotten on one of the two paths.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockrouter.world import Stub
+from mockrouter.world import Endpoint, Stub
 
-__all__ = ["CREATED_MARK", "ID_MARK", "Memo", "Prepared", "affordable", "fill", "fill_record"]
+__all__ = ["CREATED_MARK", "ID_MARK", "Admission", "Memo", "Prepared", "fill", "fill_record"]
 
 #: stand-ins for the generation id and ``created`` while a response is encoded (unguessable, fixed per process)
 ID_MARK = "gen-0000000000-" + secrets.token_hex(10)
@@ -29,13 +30,6 @@ CREATED_MARK = 1_000_000_000 + secrets.randbelow(8_000_000_000)
 _ID_B = ID_MARK.encode()
 _CREATED_B = str(CREATED_MARK).encode()
 _UPSTREAM_MARK = f"chatcmpl-{ID_MARK[-20:]}"
-
-
-def affordable(balance: float, remaining: float | None, max_cost: float) -> bool:
-    """The credit checks a replay must pass (else the full pipeline answers, with the right error)."""
-    if balance < 0 or (remaining is not None and remaining <= 0):
-        return False
-    return max_cost <= 0 or (max_cost <= balance and (remaining is None or max_cost <= remaining))
 
 
 def fill(template: bytes, gen_id: str, created: int) -> bytes:
@@ -70,19 +64,26 @@ def fill_record(
     return ChainMap(overlay, template)
 
 
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What the per-request checks of a completion need: the same values whether it is worked out or replayed."""
+
+    stub: Stub | None  # the stub that matched (its hit is counted per request)
+    requested: int  # max_tokens as sent (the 402 of an account already in debt quotes it)
+    free: bool = False  # the first attempt is a free variant: free-model windows apply
+    wanted: int = 0  # the completion tokens the credit check reserves
+    max_cost: float = 0.0  # what the credit checks hold against the balance and the key's limit
+    endpoint: Endpoint | None = None  # the first attempt's endpoint (what the 402 says can be afforded)
+    prompt_tokens: int = 0
+    byok: bool = False
+
+
 @dataclass(slots=True)
 class Prepared:
     """A completion's outcome with the id and ``created`` left open (see the module docstring)."""
 
     epoch: int
-    body: Any  # the parsed request, as the journal keeps it
-    model: str | None
-    stream: bool
-    stub: Stub | None
-    near_misses: list[dict[str, Any]]
-    attempts: list[dict[str, Any]]
-    free: bool  # the first attempt is a free variant: free-model windows apply
-    max_cost: float  # what the credit checks hold against the balance and the key's limit
+    admission: Admission
     cost: float
     upstream_cost: float
     served_model: str
@@ -92,6 +93,7 @@ class Prepared:
     seed: int
     fp: str
     id_header: bool
+    facts: dict[str, Any] = field(default_factory=dict)  # what the journal entry records of the request itself
     raw: bytes | None = None  # non-streaming body template
     delay_ms: float = 0.0
     events: list[bytes] = field(default_factory=list)  # stream event templates

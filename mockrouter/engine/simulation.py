@@ -15,6 +15,7 @@ from mockrouter import errors
 from mockrouter.engine.planner import Attempt, Plan
 from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault
+from mockrouter.kinds import FaultKind
 from mockrouter.state.memory import Snapshot
 from mockrouter.world import Latency
 
@@ -109,8 +110,8 @@ def _attempt_error(
     r = e.reliability
     name = e.provider_name
     for fault in faults:
-        if fault.kind in ("outage", "provider_error") and _targets(fault, attempt, first):
-            status = fault.status or (503 if fault.kind == "outage" else 502)
+        if fault.kind in (FaultKind.OUTAGE, FaultKind.PROVIDER_ERROR) and _targets(fault, attempt, first):
+            status = fault.status or (503 if fault.kind is FaultKind.OUTAGE else 502)
             err = errors.provider_error(status, name, model=model.id, is_byok=attempt.byok, retry_after=fault.retry_after,
                                         message=fault.message)  # fmt: skip
             return err
@@ -166,15 +167,15 @@ def simulate(
         stall = 0.0
         mid: MockRouterError | None = None
         for fault in faults:
-            if fault.kind == "slow_ttft":
+            if fault.kind is FaultKind.SLOW_TTFT:
                 ttft = waited + (fault.ms or 0.0)
-            elif fault.kind in ("mid_stream", "stall", "disconnect"):
+            elif fault.kind.breaks_stream:
                 break_after, break_kind, stall = fault.after_chunks or 0, fault.kind, fault.ms or 0.0
-                if fault.kind == "mid_stream":
+                if fault.kind is FaultKind.MID_STREAM:
                     mid = _mid_stream(fault.status or 502, attempt, fault.message)
         if break_kind is None and attempt.endpoint.reliability.mid_stream_error_rate:
             if rnd.random() < attempt.endpoint.reliability.mid_stream_error_rate:
-                break_after, break_kind = rnd.randint(1, 8), "mid_stream"
+                break_after, break_kind = rnd.randint(1, 8), FaultKind.MID_STREAM
                 mid = _mid_stream(502, attempt, None)
         timeline = Timeline(ttft, lat.tokens_per_second, lat.jitter, break_after, break_kind, stall, waited)
         return Outcome(attempt, tuple(failures), None, timeline, mid)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from mockrouter.contract.operations import operations
 from mockrouter.seeding import fingerprint
 from mockrouter.state.journal import Entry, Journal, key_digest
 
@@ -16,7 +17,7 @@ __all__ = ["NOT_RETRYABLE", "judge"]
 
 #: statuses a client must not retry unchanged (402 only without Retry-After)
 NOT_RETRYABLE = (400, 401, 402, 403, 404, 413, 422)
-_COMPLETIONS = ("/api/v1/chat/completions", "/api/v1/completions")
+_COMPLETIONS = tuple(op.url for op in operations() if op.completion)
 
 
 def _retry_after(entry: Entry) -> float | None:

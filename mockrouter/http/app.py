@@ -10,11 +10,11 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from mockrouter.engine.core import Mock
-from mockrouter.http.routes import FastRoutes, api_routes, not_found_route
+from mockrouter.errors import MockRouterError, envelope
+from mockrouter.http.routes import FastRoutes, routes
 from mockrouter.settings import Settings
 
 __all__ = ["create_app"]
@@ -22,19 +22,21 @@ __all__ = ["create_app"]
 log = logging.getLogger("mockrouter")
 
 
-def _envelope(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    return JSONResponse({"error": {"message": message, "code": status}}, status_code=status, headers=headers)
+def _envelope(request: Request, exc: MockRouterError) -> Response:
+    mock: Mock = request.app.state.mock
+    body = envelope(exc, mock.profile.error_type)
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     if not isinstance(exc, HTTPException):
-        return _envelope(500, "Internal Server Error")
-    return _envelope(exc.status_code, str(exc.detail), dict(exc.headers or {}))
+        return _envelope(request, MockRouterError.of(500))
+    return _envelope(request, MockRouterError(exc.status_code, str(exc.detail), headers=dict(exc.headers or {})))
 
 
 async def _any_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error", exc_info=exc)
-    return _envelope(500, "Internal Server Error")
+    return _envelope(request, MockRouterError.of(500))
 
 
 class MockApp(Starlette):
@@ -53,9 +55,5 @@ class MockApp(Starlette):
 def create_app(settings: Settings | None = None, mock: Mock | None = None) -> Starlette:
     """Build the ASGI app; fixture errors surface here, at start-up."""
     mock = mock or Mock(settings or Settings())
-    from mockrouter.http.admin import admin_routes
-
-    catch_all = not_found_route(mock)
-    every = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-    routes = [*api_routes(mock), *admin_routes(mock), Route("/{path:path}", catch_all, methods=every)]
-    return MockApp(mock, routes=routes, exception_handlers={HTTPException: _http_error, Exception: _any_error})
+    handlers = {HTTPException: _http_error, Exception: _any_error}
+    return MockApp(mock, routes=routes(mock), exception_handlers=handlers)

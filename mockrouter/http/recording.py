@@ -5,9 +5,7 @@ caller's key, streams the response through as it arrives, and appends each excha
 timing) to a fixture file, keys redacted. The only code in mockrouter that opens outbound connections,
 and only when asked to (``mockrouter record --upstream URL``).
 
-``find_recording`` / ``replay_reply``: a world whose fixtures carry ``recordings`` serves a request that
-matches one (method, path and body, ``stream`` included) with the recorded status, headers and body, or
-the recorded events at the recorded pace, scaled by ``time_scale``.
+Replaying what was recorded is the engine's (``mockrouter.engine.replay``).
 """
 
 from __future__ import annotations
@@ -16,17 +14,14 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mockrouter.calls import Reply, Stream
-from mockrouter.seeding import fingerprint
 from mockrouter.state.journal import redact
 
-__all__ = ["Recorder", "find_recording", "replay_reply"]
+__all__ = ["Recorder", "serve"]
 
 log = logging.getLogger("mockrouter.record")
 
@@ -39,39 +34,6 @@ _KEEP_HEADERS = (
     "x-ratelimit-remaining",
     "x-ratelimit-reset",
 )
-
-
-def _body_key(body: Any) -> str:
-    return fingerprint(body if body is not None else "")
-
-
-def find_recording(
-    recordings: Sequence[Mapping[str, Any]], method: str, path: str, body: Any
-) -> Mapping[str, Any] | None:
-    want = _body_key(body)
-    for rec in recordings:
-        req = rec["request"]
-        if req["method"].upper() != method.upper() or req["path"] != path:
-            continue
-        if "body" not in req or _body_key(req.get("body")) == want:
-            return rec
-    return None
-
-
-def replay_reply(rec: Mapping[str, Any], time_scale: float, keepalive_s: float) -> Reply:
-    resp = rec["response"]
-    headers = {k: v for k, v in (resp.get("headers") or {}).items() if k.lower() != "content-type"}
-    events = resp.get("events")
-    if events is not None:
-        payloads = [f"data: {e['data']}\n\n".encode() for e in events]
-        delays = [float(e.get("delay_ms", 0.0)) for e in events]
-        return Reply(200, headers=headers, content_type="text/event-stream", time_scale=time_scale,
-                     stream=Stream(payloads, delays, time_scale=time_scale, keepalive_s=keepalive_s))  # fmt: skip
-    body = resp.get("body")
-    raw = (
-        body.encode() if isinstance(body, str) else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    )
-    return Reply(int(resp["status"]), headers=headers, raw=raw)
 
 
 class Recorder:
@@ -160,3 +122,10 @@ class Recorder:
         n_events = len(response.get("events", []))
         log.info("recorded #%d %s %s -> %s%s into %s", len(self.recordings), scope["method"], path,
                  response["status"], f" ({n_events} events)" if n_events else "", self.out)  # fmt: skip
+
+
+def serve(upstream: str, out: str, host: str, port: int) -> None:
+    """Run a :class:`Recorder` on ``host:port`` until interrupted (``mockrouter record``)."""
+    import uvicorn
+
+    uvicorn.run(Recorder(upstream, out), host=host, port=port, log_level="info")

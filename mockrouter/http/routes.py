@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -13,12 +13,14 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockrouter.calls import Call
+from mockrouter.contract.operations import Operation, Surface, operations
+from mockrouter.engine.completion import dumps
 from mockrouter.engine.core import Mock
+from mockrouter.errors import MockRouterError, envelope
 from mockrouter.http.rendering import AbortStream, respond
 
-__all__ = ["FastRoutes", "api_routes", "not_found_route", "read_call"]
+__all__ = ["FastRoutes", "read_call", "routes"]
 
-PREFIX = "/api/v1"
 log = logging.getLogger("mockrouter")
 
 
@@ -53,43 +55,43 @@ async def read_call(scope: Scope, receive: Receive, max_bytes: int) -> Call:
                 too_large)  # fmt: skip
 
 
-def endpoint(mock: Mock, operation: str, methods: tuple[str, ...]) -> Callable[[Request], Awaitable[Any]]:
+def _grouped(surface: Surface | None = None) -> dict[str, dict[str, Operation]]:
+    """URL path -> method -> operation, from the registry."""
+    table: dict[str, dict[str, Operation]] = {}
+    for op in operations(surface):
+        for method in op.methods:
+            table.setdefault(op.url, {})[method] = op
+    return table
+
+
+def _allowed(by_method: Mapping[str, Operation]) -> str:
+    return ", ".join(by_method)
+
+
+def endpoint(mock: Mock, by_method: dict[str, Operation]) -> Callable[[Request], Awaitable[Any]]:
     async def handler(request: Request) -> Any:
         call = await read_call(request.scope, request.receive, mock.settings.max_body_bytes)
-        if request.method not in methods:
-            reply = mock.handle("method_not_allowed", call, allowed=", ".join(methods))
-        else:
-            reply = mock.handle(operation, call, **request.path_params)
+        op = by_method.get(call.method)
+        reply = mock.handle(call, op, request.path_params, allowed=_allowed(by_method))
         return respond(reply, call)
 
-    handler.__name__ = operation
+    handler.__name__ = next(iter(by_method.values())).id
     return handler
 
 
-_TABLE = [
-    ("/chat/completions", "chat", ("POST",)),
-    ("/completions", "completions", ("POST",)),
-    ("/models", "models", ("GET",)),
-    ("/models/{author}/{slug}/endpoints", "model_endpoints", ("GET",)),
-    ("/providers", "providers", ("GET",)),
-    ("/generation", "generation", ("GET",)),
-    ("/key", "key", ("GET",)),
-    ("/auth/key", "key", ("GET",)),
-    ("/credits", "credits", ("GET",)),
-    ("/openapi.json", "openapi", ("GET",)),
-]
+_EVERY = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
-def api_routes(mock: Mock) -> list[BaseRoute]:
-    table = _TABLE
-    every = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-    return [Route(PREFIX + path, endpoint(mock, op, methods), methods=every) for path, op, methods in table]
+def routes(mock: Mock) -> list[BaseRoute]:
+    """Every operation of the registry (API and admin), then a catch-all that answers 404 in the envelope."""
+    table = [Route(path, endpoint(mock, by_method), methods=_EVERY) for path, by_method in _grouped().items()]
+    return [*table, Route("/{path:path}", not_found_route(mock), methods=_EVERY)]
 
 
 def not_found_route(mock: Mock) -> Callable[[Request], Awaitable[Any]]:
     async def handler(request: Request) -> Any:
         call = await read_call(request.scope, request.receive, mock.settings.max_body_bytes)
-        return respond(mock.handle("not_found", call), call)
+        return respond(mock.handle(call, None), call)
 
     return handler
 
@@ -103,30 +105,26 @@ class FastRoutes:
 
     def __init__(self, app: ASGIApp, mock: Mock) -> None:
         self.app, self.mock = app, mock
-        self.routes = {PREFIX + path: (op, methods) for path, op, methods in _TABLE if "{" not in path}
+        self.routes = {url: by_method for url, by_method in _grouped(Surface.API).items() if "{" not in url}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         scope.setdefault("mockrouter.arrived", time.monotonic())
-        route = self.routes.get(scope["path"])
-        if route is None:
+        by_method = self.routes.get(scope["path"])
+        if by_method is None:
             await self.app(scope, receive, send)
             return
-        operation, methods = route
         call = await read_call(scope, receive, self.mock.settings.max_body_bytes)
-        if call.method not in methods:
-            reply = self.mock.handle("method_not_allowed", call, allowed=", ".join(methods))
-        else:
-            reply = self.mock.handle(operation, call)
+        reply = self.mock.handle(call, by_method.get(call.method), allowed=_allowed(by_method))
         try:
             await respond(reply, call)(scope, receive, send)
         except (AbortStream, OSError):
             raise
         except Exception:
             log.exception("internal error rendering %s %s", call.method, call.path)
-            body = b'{"error":{"message":"Internal Server Error","code":500}}'
+            body = dumps(envelope(MockRouterError.of(500), self.mock.profile.error_type))
             headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
             await send({"type": "http.response.start", "status": 500, "headers": headers})  # raises if started
             await send({"type": "http.response.body", "body": body})

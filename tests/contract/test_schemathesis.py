@@ -231,7 +231,7 @@ def _exercise(instance: Any, schema: Any, key: str, resolver: Any, validator: An
 def _broken_app() -> Starlette:
     """Answers like OpenRouter, but wrong: a chunk without `created`, a stream without [DONE], an error whose
     code differs from its status, a 500."""
-    from mockrouter.contract.schemas import openapi_bytes
+    from mockrouter.contract.openapi import document_bytes
 
     chunk = {"id": "gen-1-a", "object": "chat.completion.chunk", "model": "m",
              "choices": [{"index": 0, "delta": {"content": "x"}, "finish_reason": None}]}  # fmt: skip
@@ -245,7 +245,7 @@ def _broken_app() -> Starlette:
         return JSONResponse({"error": {"message": "boom", "code": 501}}, status_code=500)
 
     async def spec(request: Request) -> Response:
-        return Response(openapi_bytes(), media_type="application/json")
+        return Response(document_bytes(), media_type="application/json")
 
     return Starlette(routes=[Route("/api/v1/chat/completions", chat, methods=["POST"]),
                              Route("/api/v1/openapi.json", spec)])  # fmt: skip

@@ -1,0 +1,326 @@
+"""The completion operations (chat and legacy text), as the core runs them.
+
+auth -> parse -> validate -> overrides -> stubs -> faults -> plan -> per-request checks -> simulate -> generate
+-> account -> documents. What a completion worked out is kept (``memo``): a repeated request under the same state
+epoch replays it, and both paths run the per-request checks and effects through the same two methods
+(:meth:`Completions._admit_key` and :meth:`Completions._admit`), then :meth:`Completions._deliver`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from mockrouter import errors, seeding
+from mockrouter.calls import Call, Reply, Stream
+from mockrouter.contract.operations import Operation
+from mockrouter.engine import generation
+from mockrouter.engine.bodies import last_user_text
+from mockrouter.engine.catalogue import free_per_day
+from mockrouter.engine.completion import Job, prepare
+from mockrouter.engine.exchange import Exchange
+from mockrouter.engine.matching import Probe, nearest, select
+from mockrouter.engine.memo import Admission, Memo, Prepared, fill, fill_record
+from mockrouter.engine.planner import Plan, plan
+from mockrouter.engine.simulation import Outcome, simulate, user_text
+from mockrouter.engine.usage import affordable_tokens, max_cost
+from mockrouter.errors import MockRouterError
+from mockrouter.faults import Fault, parse_header
+from mockrouter.kinds import Outcome as JournalOutcome
+from mockrouter.kinds import Profile
+from mockrouter.settings import Settings
+from mockrouter.state.journal import Entry, Journal
+from mockrouter.state.memory import KeyState, State
+from mockrouter.world import Stub, World
+
+__all__ = ["Completions"]
+
+_ROUTING_KEYS = ("stream", "stream_options", "usage", "provider", "models", "route", "transforms", "plugins")
+_GENERATED_CACHE = 2048
+_MEMO_BODY_BYTES = 64 * 1024
+
+
+class Completions:
+    """The completion operations of :class:`~mockrouter.engine.core.Mock` (which provides these attributes)."""
+
+    settings: Settings
+    world: World
+    state: State
+    journal: Journal
+    clock: seeding.Clock
+    memo: Memo
+    _generated: dict[tuple[int, str, generation.Spec], tuple[generation.Choice, ...]]
+    _memoizable: bool
+
+    @property
+    def profile(self) -> Profile:
+        raise NotImplementedError
+
+    def authenticate(self, ex: Exchange) -> KeyState:
+        raise NotImplementedError
+
+    def parse_body(self, ex: Exchange) -> Any:
+        raise NotImplementedError
+
+    def validate(self, ex: Exchange, schema: str, body: Any) -> None:
+        raise NotImplementedError
+
+    def error_reply(self, exc: MockRouterError, ex: Exchange, delay_ms: float = 0.0) -> Reply:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ the operation
+
+    def complete(self, op: Operation, ex: Exchange) -> Reply:
+        legacy = op.request == "completion-request.json"
+        ks = self.authenticate(ex)
+        ex.memo_key, ex.epoch = self._memo_key(ex.call, ks, legacy), self.state.epoch
+        if ex.memo_key is not None:
+            prepared = self.memo.get(ex.memo_key, ex.epoch)
+            if prepared is not None:
+                return self._replay(ex, ks, prepared)
+        body = self.parse_body(ex)
+        faults, seed = self._overrides(ex.call)
+        if "messages" not in body and "prompt" not in body:
+            raise errors.bad_request('Input required: specify "prompt" or "messages"')
+        if not legacy and "messages" not in body and isinstance(body.get("prompt"), str):
+            body = {**body, "messages": [{"role": "user", "content": body["prompt"]}]}
+            body.pop("prompt")
+        assert op.request is not None
+        self.validate(ex, op.request, body)
+        if legacy and "prompt" not in body:
+            body = {**body, "prompt": user_text(body)}
+        stream = body.get("stream") is True
+        entry = ex.entry
+        entry.model, entry.stream = body.get("model"), stream
+        requested = int(body.get("max_tokens") or 0)
+        stub = self._stub(ex, body, ks, stream)
+        self._admit_key(ex, ks, Admission(stub, requested))
+
+        if stub is not None and stub.fault is not None:
+            faults.append(stub.fault)
+        faults.extend(self.state.faults())
+        active = [f for f in faults if self.state.take_fault(f)]
+        entry.faults = [f.as_dict() for f in active]
+        fp = seeding.fingerprint({k: v for k, v in body.items() if k not in _ROUTING_KEYS})
+        for fault in active:
+            if fault.kind.answers_at_once:
+                status = fault.status or 408
+                err = errors.for_status(
+                    status,
+                    model=str(body.get("model") or ""),
+                    message=fault.message,
+                    metadata=fault.metadata,
+                    retry_after=fault.retry_after,
+                )
+                return self.error_reply(err, ex, delay_ms=fault.ms or 0.0)
+
+        snap = self.state.snapshot(ks.account)
+        prompt = generation.count_prompt(body)
+        the_plan = plan(body, self.world, snap, seed, fp, prompt.tokens)
+        entry.attempts = [{**a.describe(), "status": "planned"} for a in the_plan.attempts]
+        if the_plan.error is not None:
+            raise the_plan.error
+        first = the_plan.attempts[0]
+        wanted = int(body.get("max_completion_tokens") or requested) or (
+            first.endpoint.max_completion_tokens or max(1, first.endpoint.context_length - prompt.tokens)
+        )
+        cost = float(max_cost(first.endpoint, prompt.tokens, wanted, first.byok))
+        admission = Admission(
+            stub, requested, first.model.variant == "free", wanted, cost, first.endpoint, prompt.tokens, first.byok
+        )
+        self._admit(ks, admission)
+
+        outcome = simulate(
+            the_plan, body, snap, seeding.rng(seed, fp, "simulation"), active, stub.latency if stub else None
+        )
+        self._journal_attempts(entry, the_plan, outcome)
+        if outcome.served is None:
+            assert outcome.error is not None
+            return self.error_reply(outcome.error, ex, delay_ms=outcome.timeline.wait_ms)
+        served = outcome.served
+        spec = generation.Spec(
+            reasoning=served.model.reasoning,
+            max_output_tokens=served.endpoint.max_completion_tokens,
+            content=stub.content if stub else None,
+            tool_calls=stub.tool_calls if stub else None,
+        )
+        job = Job(
+            body, seed, fp, stream, legacy, stub, prompt, outcome, self._generate(body, seed, spec, fp), self.profile,
+            paced=bool(self.state.time_scale), account=ks.account.id,
+        )  # fmt: skip
+        replayable = not active and not (stub is not None and stub.fault is not None)
+        prepared = prepare(job, admission, epoch=ex.epoch, replayable=replayable)
+        prepared.facts = {"body": entry.body, "model": entry.model, "stream": stream,
+                          "near_misses": entry.near_misses, "attempts": entry.attempts}  # fmt: skip
+        if prepared.replayable and ex.memo_key is not None:
+            self.memo.put(ex.memo_key, prepared)
+        return self._deliver(ex, ks, prepared)
+
+    def _replay(self, ex: Exchange, ks: KeyState, p: Prepared) -> Reply:
+        """A repeated request: the journal learns what the full pipeline would have told it, then the same
+        per-request checks and effects run, in the same order."""
+        for name, value in p.facts.items():
+            setattr(ex.entry, name, value)
+        self._admit_key(ex, ks, p.admission)
+        self._admit(ks, p.admission)
+        return self._deliver(ex, ks, p)
+
+    # ------------------------------------------------------------------ per-request checks and effects
+
+    def _admit_key(self, ex: Exchange, ks: KeyState, a: Admission) -> None:
+        """Before routing: the key may infer and has something left; the stub's hit is counted."""
+        if ks.key.management:
+            raise MockRouterError(403, "Management keys cannot be used for inference. Create an API key instead.")
+        remaining = ks.limit_remaining
+        if remaining is not None and remaining <= 0:
+            raise errors.key_limit_exceeded()
+        if ks.account.balance < 0:
+            raise errors.insufficient_credits(a.requested, 0)
+        if a.stub is not None:
+            ex.entry.stub = a.stub.name
+            self.state.stub_hit(a.stub)
+
+    def _admit(self, ks: KeyState, a: Admission) -> None:
+        """After routing: free-model windows, then the credit checks against the most the request can cost."""
+        if a.free:
+            self._free_limits(ks)
+        if a.endpoint is None or a.max_cost <= 0:
+            return
+        remaining = ks.limit_remaining
+        if a.max_cost > ks.account.balance:
+            afford = affordable_tokens(a.endpoint, a.prompt_tokens, ks.account.balance, a.byok)
+            raise errors.insufficient_credits(a.wanted, afford)
+        if remaining is not None and a.max_cost > remaining:
+            afford = affordable_tokens(a.endpoint, a.prompt_tokens, remaining, a.byok)
+            raise errors.insufficient_credits(a.wanted, afford, key_capped=True)
+
+    def _free_limits(self, ks: KeyState) -> None:
+        d = self.world.defaults
+        now = time.time()
+        over = self.state.free_request(ks.account, d.free_requests_per_minute, free_per_day(d, ks.account), now)
+        if over is None:
+            return
+        window, limit = over
+        reset = (int(now // 86_400) + 1) * 86_400 if window == "day" else (int(now // 60) + 1) * 60
+        raise errors.rate_limited_free(window, limit, reset * 1000, max(1, int(reset - now)))
+
+    def _overrides(self, call: Call) -> tuple[list[Fault], int]:
+        headers = call.headers
+        faults = []
+        raw = headers.get("x-mockrouter-fault")
+        if raw:
+            faults.append(parse_header(raw))
+        seed = self.state.seed
+        if headers.get("x-mockrouter-seed"):
+            try:
+                seed = int(headers["x-mockrouter-seed"])
+            except ValueError:
+                raise MockRouterError(400, "Invalid X-Mockrouter-Seed header: expected an integer") from None
+        return faults, seed
+
+    def _stub(self, ex: Exchange, body: dict[str, Any], ks: KeyState, stream: bool) -> Stub | None:
+        stubs = self.state.stubs()
+        if not stubs:
+            return None
+        probe = Probe(
+            path=ex.call.path,
+            model=body.get("model"),
+            message=last_user_text(body),
+            tools=bool(body.get("tools")),
+            stream=stream,
+            key=ks.key.key,
+            headers=ex.call.headers,
+        )
+        stub, misses = select(stubs, probe, self.state.scenario_states(), self.state.stub_hit_counts())
+        if stub is None:
+            ex.entry.near_misses = nearest(misses)
+        return stub
+
+    def _journal_attempts(self, entry: Entry, the_plan: Plan, outcome: Outcome) -> None:
+        rows = [
+            {**f.attempt.describe(), "status": f.error.status, "error": f.error.message,
+             "latency_ms": round(f.latency_ms, 3)}
+            for f in outcome.failures
+        ]  # fmt: skip
+        if outcome.served is not None:
+            rows.append({**outcome.served.describe(), "status": 200, "latency_ms": round(outcome.timeline.ttft_ms, 3)})
+        entry.attempts = rows
+
+    def _memo_key(self, call: Call, ks: KeyState, legacy: bool) -> Hashable | None:
+        """What a completion's outcome depends on besides the state's epoch; ``None``: work it out every time."""
+        headers = call.headers
+        if not self._memoizable or len(call.body) > _MEMO_BODY_BYTES or "x-mockrouter-fault" in headers:
+            return None
+        if self.state.faults():
+            return None
+        names = self.state.stub_header_names()
+        matched = tuple(headers.get(n) for n in names) if names else ()
+        seed = headers.get("x-mockrouter-seed")
+        return (legacy, call.body, ks.key.key, seed, self.state.seed, bool(self.state.time_scale), matched)
+
+    # ------------------------------------------------------------------ serving
+
+    def _deliver(self, ex: Exchange, ks: KeyState, p: Prepared) -> Reply:
+        """Serve a prepared completion: the charge, a fresh id and time, the generation record, the reply."""
+        entry = ex.entry
+        self.state.charge(ks, p.cost, p.upstream_cost)
+        gen_id = self.clock.generation_id(p.seed, p.fp)
+        created = self.clock.now()
+        entry.served_model, entry.provider, entry.generation_id = p.served_model, p.provider, gen_id
+        entry.usage, entry.cost = p.usage, p.cost
+        if p.outcome is not None:
+            entry.outcome = p.outcome
+        request_body = p.facts.get("body")
+        record = fill_record(
+            p.record, gen_id, created, ex.call.headers, request_body if isinstance(request_body, dict) else {}
+        )
+        self.state.remember(gen_id, record)
+        headers = {"X-Generation-Id": gen_id} if p.id_header else {}
+        scale = self.state.time_scale
+        if p.raw is not None:
+            on_end = self._finisher(entry, ex.call) if p.disconnect else None
+            return Reply(200, None, headers, delay_ms=p.delay_ms, disconnect=p.disconnect,
+                         raw=fill(p.raw, gen_id, created), time_scale=scale, on_end=on_end)  # fmt: skip
+        stream = Stream(
+            events=[fill(e, gen_id, created) for e in p.events],
+            delays_ms=p.delays_ms,
+            time_scale=scale,
+            keepalive_s=self.settings.keepalive_s,
+            break_after=p.break_after,
+            break_kind=p.break_kind,
+            stall_ms=p.stall_ms,
+            error_event=fill(p.error_event, gen_id, created) if p.error_event is not None else None,
+            done_after_error=self.settings.done_after_error,
+            on_end=self._finisher(entry, ex.call),
+        )
+        return Reply(200, headers=headers, content_type="text/event-stream", time_scale=scale, stream=stream)
+
+    def _generate(
+        self, body: dict[str, Any], seed: int, spec: generation.Spec, fp: str
+    ) -> tuple[generation.Choice, ...]:
+        """``generation.generate`` is a pure function of (body, seed, spec): memoized, bounded."""
+        key = (seed, fp, spec)
+        cached = self._generated.get(key)
+        if cached is None:
+            cached = generation.generate(body, seed, spec)
+            self._generated[key] = cached
+            if len(self._generated) > _GENERATED_CACHE:
+                self._generated.pop(next(iter(self._generated)))
+        return cached
+
+    def _finisher(self, entry: Entry, call: Call) -> Callable[[str, int, float | None], None]:
+        def finish(outcome: str, sent: int, ttft_ms: float | None) -> None:
+            entry.outcome = outcome
+            entry.chunks = sent
+            entry.ttft_ms = ttft_ms
+            entry.duration_ms = round((time.monotonic() - call.arrived) * 1000, 3) if call.arrived else None
+            self.journal.close(entry)
+            if entry.generation_id:
+                gone = outcome in (JournalOutcome.CANCELLED, JournalOutcome.DISCONNECTED)
+                changes: dict[str, Any] = {"cancelled": gone}
+                if outcome == JournalOutcome.MID_STREAM_ERROR:
+                    changes["finish_reason"] = "error"
+                self.state.update_generation(entry.generation_id, **changes)
+
+        return finish
