@@ -3,18 +3,32 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command 
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The dev/CI environment is installed from this lock (`make lock` writes it); pyproject.toml keeps the ranges.
+LOCK := requirements/dev.lock
+LATEST := .venv-latest
+NORMALIZE := awk -F'==' '{ n = tolower($$1); gsub(/[-_.]+/, "-", n); print n "==" $$2 }' | sort
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: serve test check fmt contract bench clean install redis-server
+.PHONY: serve test test-latest check fmt contract bench clean install lock redis-server
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "mockrouter needs Python 3.11 or newer" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	@touch $(STAMP)
+
+# Re-resolve the newest releases within pyproject.toml's ranges, one lock for Python 3.11 to 3.13 on any
+# platform. Only this target needs uv (from PyPI, into .venv); installing from the lock needs plain pip.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet 'uv>=0.5'
+	@mkdir -p $(dir $(LOCK))
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --custom-compile-command 'make lock' \
+	  pyproject.toml --extra dev --extra contract -o $(LOCK)
 
 install: $(STAMP)
 
@@ -31,6 +45,18 @@ redis-server:
 
 test: $(STAMP) redis-server
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite against the newest releases (no lock) in a venv of its own, to see client drift on purpose.
+test-latest: redis-server
+	@test -n "$(PYTHON)" || { echo "mockrouter needs Python 3.11 or newer" >&2; exit 1; }
+	$(PYTHON) -m venv $(LATEST)
+	@echo '*' > $(LATEST)/.gitignore
+	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
+	@sed -n 's/ *;.*//; /^[a-zA-Z0-9]/p' $(LOCK) | $(NORMALIZE) > $(LATEST)/lock.txt
+	@echo "newer than (or missing from) $(LOCK):"
+	@$(LATEST)/bin/python -m pip freeze --exclude-editable | $(NORMALIZE) | comm -13 $(LATEST)/lock.txt -
+	$(LATEST)/bin/python -m pytest $(PYTEST_ARGS)
 
 check: $(STAMP)
 	$(BIN)/ruff check mockrouter tests
@@ -51,4 +77,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/workers.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import httpx
 import openai
@@ -12,13 +14,19 @@ from tests.conftest import KEY
 from tests.contract_check import assert_valid, check_response
 
 
-def sdk(live, **kw) -> openai.OpenAI:
-    return openai.OpenAI(
-        base_url=live.base_url, api_key=KEY, http_client=httpx.Client(event_hooks={"response": [check_response]}), **kw
-    )
+@pytest.fixture
+def sdk() -> Iterator[Callable[..., openai.OpenAI]]:
+    """Makes clients (each checking every response) and closes them, and so their sockets, after the test."""
+    with ExitStack() as stack:
+
+        def make(live, **kw) -> openai.OpenAI:
+            hooked = httpx.Client(event_hooks={"response": [check_response]})
+            return stack.enter_context(openai.OpenAI(base_url=live.base_url, api_key=KEY, http_client=hooked, **kw))
+
+        yield make
 
 
-def test_openrouter_published_example(live):
+def test_openrouter_published_example(live, sdk):
     client = sdk(live)
     completion = client.chat.completions.create(
         extra_headers={"HTTP-Referer": "https://example.app", "X-Title": "Example"},
@@ -35,7 +43,7 @@ def test_openrouter_published_example(live):
     assert entry.header("x-title") == "Example" and entry.status == 200
 
 
-def test_streaming_sync(live):
+def test_streaming_sync(live, sdk):
     client = sdk(live)
     stream = client.chat.completions.create(
         model="openai/gpt-5-mini", messages=[{"role": "user", "content": "Hi"}], stream=True
@@ -77,7 +85,7 @@ async def acheck(response: httpx.Response) -> None:
         check_response(response)
 
 
-def test_tools_and_json_schema(live):
+def test_tools_and_json_schema(live, sdk):
     client = sdk(live)
     tools = [{"type": "function", "function": {"name": "lookup", "parameters": {
         "type": "object", "properties": {"q": {"type": "string"}, "n": {"type": "integer", "minimum": 1}}, "required": ["q", "n"]}}}]  # fmt: skip
@@ -103,20 +111,20 @@ def test_tools_and_json_schema(live):
     jsonschema.validate(json.loads(r.choices[0].message.content), schema)
 
 
-def test_errors_surface_as_sdk_exceptions(live):
+def test_errors_surface_as_sdk_exceptions(live, sdk):
     client = sdk(live, max_retries=0)
     with pytest.raises(openai.BadRequestError) as info:
         client.chat.completions.create(model="acme/fake", messages=[{"role": "user", "content": "x"}])
     assert info.value.status_code == 400 and "acme/fake is not a valid model ID" in str(info.value)
     with pytest.raises(openai.AuthenticationError):
-        openai.OpenAI(base_url=live.base_url, api_key="unused", default_headers={"Authorization": ""}, max_retries=0).chat.completions.create(
+        sdk(live, default_headers={"Authorization": ""}, max_retries=0).chat.completions.create(
             model="openai/gpt-5-mini", messages=[{"role": "user", "content": "x"}])  # fmt: skip
     with pytest.raises(openai.PermissionDeniedError) as denied:
         client.chat.completions.create(model="openai/gpt-5", messages=[{"role": "user", "content": "x"}])
     assert denied.value.body["message"].startswith("OpenAI is requiring a key to access this model")
 
 
-def test_models_list(live):
+def test_models_list(live, sdk):
     models = sdk(live).models.list()
     ids = {m.id for m in models}
     assert {"openai/gpt-5", "openai/gpt-5-mini", "openai/gpt-5-nano", "openai/gpt-5-chat"} <= ids

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import httpx
 import pytest
 from openrouter import OpenRouter, errors
@@ -13,9 +17,12 @@ from tests.contract_check import check_response
 NO_RETRY = RetryConfig("none", BackoffStrategy(1, 1, 1.0, 1), False)
 
 
-def client(live) -> OpenRouter:
-    hooked = httpx.Client(event_hooks={"response": [check_response]})
-    return OpenRouter(api_key=KEY, server_url=live.base_url, retry_config=NO_RETRY, client=hooked)
+@contextmanager
+def client(live) -> Iterator[OpenRouter]:
+    # the SDK leaves a client it was given open: closing it here closes its sockets
+    with httpx.Client(event_hooks={"response": [check_response]}) as hooked:
+        with OpenRouter(api_key=KEY, server_url=live.base_url, retry_config=NO_RETRY, client=hooked) as sdk:
+            yield sdk
 
 
 def test_chat_send(live):
@@ -48,7 +55,10 @@ def test_key_and_generation(live):
         res = c.chat.send(model="openai/gpt-5-nano", messages=[{"role": "user", "content": "Hello"}])
         gen = c.generations.get_generation(id=res.id)
         assert gen.data.id == res.id
-        key = c.api_keys.get_current_key_metadata()
+        with warnings.catch_warnings():
+            # the SDK's own bug: it requires the key's `rate_limit` yet warns on the model it parses it into
+            warnings.filterwarnings("ignore", r"warning: \*\* DEPRECATED \*\*", DeprecationWarning)
+            key = c.api_keys.get_current_key_metadata()
         assert key.data.usage > 0
 
 
