@@ -84,6 +84,7 @@ def test_free_model_daily_cap():
         assert "x-ratelimit-limit" not in chat(c).headers  # never on successful responses
 
 
+@pytest.mark.socket
 def test_concurrent_debits_are_exact():
     from mockrouter import MockRouterServer
 

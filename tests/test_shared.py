@@ -33,6 +33,8 @@ from tests.test_app import (  # noqa: F401 - collected again, with this module's
     test_unknown_path_and_wrong_method,
 )
 
+pytestmark = pytest.mark.socket  # a redis-server (tests/conftest.py's redis_url) behind every test
+
 
 @pytest.fixture(scope="module")
 def world() -> World:

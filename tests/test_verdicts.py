@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import httpx
 import openai
+import pytest
 
 from mockrouter.engine.verdicts import judge
 from tests.conftest import KEY
+
+pytestmark = pytest.mark.socket  # real clients against the session's live server
 
 MSG = [{"role": "user", "content": "Hi"}]
 IDENTITY = {"HTTP-Referer": "https://example.app", "X-Title": "Example"}

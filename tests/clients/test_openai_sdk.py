@@ -11,6 +11,8 @@ import pytest
 from tests.conftest import KEY
 from tests.contract_check import assert_valid, check_response
 
+pytestmark = pytest.mark.socket  # the SDK against the session's live server
+
 
 def sdk(live, **kw) -> openai.OpenAI:
     return openai.OpenAI(

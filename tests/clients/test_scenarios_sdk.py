@@ -14,6 +14,8 @@ import pytest
 from mockrouter import MockRouterServer, Settings
 from tests.conftest import KEY
 
+pytestmark = pytest.mark.socket  # each scenario on its own MockRouterServer
+
 MSG = [{"role": "user", "content": "Tell me something"}]
 
 
