@@ -48,10 +48,9 @@ def test_byok_missing():
 
 def test_byok_with_key_succeeds_and_is_billed_as_byok():
     with scenario("byok-missing") as server:
-        account = server.mock.state.key_state(KEY).account
         from mockrouter.world import ByokKey
 
-        account.byok = {"openai": ByokKey()}
+        server.mock.state.set_byok(server.mock.state.key_state(KEY).account.id, {"openai": ByokKey()})
         r = sdk(server).chat.completions.create(model="openai/gpt-5", messages=MSG)
         usage = r.usage.model_extra
         assert usage["is_byok"] is True
@@ -117,8 +116,8 @@ def test_model_fallback():
         r = sdk(server).chat.completions.create(
             model="anthropic/claude-sonnet-4", messages=MSG, extra_body={"models": ["openai/gpt-5-mini"]})  # fmt: skip
         assert r.model == "openai/gpt-5-mini"
-        gen = server.mock.state.generations[r.id]
-        assert gen["model"] == "openai/gpt-5-mini" and gen["total_cost"] == r.usage.model_extra["cost"]
+        gen = server.mock.state.generation(r.id)
+        assert gen is not None and gen["model"] == "openai/gpt-5-mini" and gen["total_cost"] == r.usage.model_extra["cost"]
 
 
 def test_all_providers_down_retries_honour_retry_after():
