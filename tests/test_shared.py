@@ -94,7 +94,7 @@ def test_credits_keys_and_byok_are_shared(pair):
     assert ks.key.limit == 3.0 and ks.key.disabled and ks.limit_remaining == 3.0
     assert [x.id for x in b.all_accounts()] == [account]
     assert b.account("acct-nobody") is None
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
         a.update_key(KEY, colour="blue")
 
 

@@ -143,6 +143,7 @@ def test_mid_stream_error():
         with pytest.raises(openai.APIError) as info:
             for chunk in stream:
                 got.append(chunk)
+        assert type(info.value) is openai.APIError  # the SSE error event itself, not a transport failure
         assert len(got) == 3
         assert "Upstream error from" in info.value.message
         assert server.mock.journal.last.outcome == "mid_stream_error"
@@ -168,12 +169,19 @@ def test_disconnect():
             model="openai/gpt-5-chat", messages=MSG, stream=True, max_tokens=50
         )
         got = []
-        with pytest.raises((openai.APIConnectionError, httpx.RemoteProtocolError, httpx.ReadError)):
+        # The SDK wraps the transport's error in APIConnectionError (SDKs before that let httpx's through);
+        # either way the peer closed the connection in the middle of the chunked body.
+        with pytest.raises((openai.APIConnectionError, httpx.RemoteProtocolError)) as info:
             for chunk in stream:
                 got.append(chunk)
+        cause = info.value.__cause__ if isinstance(info.value, openai.APIConnectionError) else info.value
+        assert type(cause).__name__ == "RemoteProtocolError" and "incomplete chunked read" in str(cause), repr(cause)
         assert len(got) == 3
-        with pytest.raises(openai.APIConnectionError):
+        with pytest.raises(openai.APIConnectionError) as info:
             sdk(server, max_retries=0).chat.completions.create(model="openai/gpt-5-chat", messages=MSG)
+        cause = info.value.__cause__
+        assert type(cause).__name__ == "RemoteProtocolError", repr(cause)
+        assert "peer closed connection without sending complete message body" in str(cause)
 
 
 def test_moderation_flagged():
