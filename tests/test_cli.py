@@ -82,7 +82,12 @@ def test_workers_and_redis_options(ran):
     [
         (["--workers", "0"], {}, "workers must be >= 1"),
         (["--workers", "2"], {"PATH": "/nonexistent"}, "redis-server is not installed"),
-        (["--workers", "2", "--redis", "redis://127.0.0.1:1/0"], {}, "cannot reach Redis at redis://127.0.0.1:1/0"),
+        pytest.param(  # connects to port 1 (refused)
+            ["--workers", "2", "--redis", "redis://127.0.0.1:1/0"],
+            {},
+            "cannot reach Redis at redis://127.0.0.1:1/0",
+            marks=pytest.mark.socket,
+        ),
     ],
 )
 def test_several_workers_without_a_store_fail_clearly(monkeypatch, args, env, message):

@@ -85,5 +85,5 @@ def test_bad_fixture_fails_at_start_up_not_request_time(tmp_path):
     from mockrouter import Settings, create_app
 
     bad = write(tmp_path, "bad.yaml", "models:\n  - {id: a/b, context_length: 10, endpoints: [{provider: ghost}]}\n")
-    with pytest.raises(FixtureError):
+    with pytest.raises(FixtureError, match=r"bad\.yaml: /models/0/endpoints/0/provider: unknown provider 'ghost'$"):
         create_app(Settings(fixtures=(str(bad),)))

@@ -14,6 +14,8 @@ import pytest
 from mockrouter import MockRouterServer, Settings
 from tests.conftest import AUTH
 
+pytestmark = pytest.mark.socket  # raw sockets and clients against a MockRouterServer
+
 URL = "/chat/completions"
 MSG = [{"role": "user", "content": "hi"}]
 

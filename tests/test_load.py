@@ -8,6 +8,7 @@ import json
 import random
 
 import httpx
+import pytest
 
 from mockrouter import Mock, MockRouterServer, Settings, create_app
 from mockrouter.fixtures import default_paths, world_from
@@ -18,6 +19,7 @@ MANAGER = "sk-or-v1-" + "e" * 64
 WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet"
 
 
+@pytest.mark.socket
 def test_many_concurrent_paced_streams_lose_nothing():
     streams = 1000
     settings = Settings(time_scale=1.0)

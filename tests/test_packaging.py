@@ -16,6 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# pip fetches the build backend (hatchling) from the package index; the installed wheel serves on a port
+pytestmark = pytest.mark.socket
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:

@@ -76,7 +76,9 @@ def test_spends_and_breaks_things(mockrouter):
 
 def test_everything_is_back(mockrouter):
     assert mockrouter.requests == [] and mockrouter.count() == 0
-    assert mockrouter.mock.state.runtime_stubs == [] and mockrouter.mock.state.runtime_faults == []
+    admin = mockrouter.url + "/__mockrouter"
+    assert [s["name"] for s in httpx.get(admin + "/stubs").json()["stubs"] if s["origin"] != "fixtures"] == []
+    assert httpx.get(admin + "/faults").json() == {{"faults": []}}
     assert mockrouter.scenario("story") == "started"
     r = httpx.get(mockrouter.url + "/__mockrouter/keys", params={{"key": mockrouter.api_key}})
     assert r.json()["credits"] == r.json()["balance"] == mockrouter.mock.world.defaults.credits > 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from mockrouter.faults import parse_header
@@ -25,6 +26,7 @@ def test_first_screen_has_the_two_commands():
     assert blocks("python")[0] in first
 
 
+@pytest.mark.socket
 def test_first_snippet_runs(live):
     code = blocks("python")[0].replace("http://127.0.0.1:8000/api/v1", live.base_url)
     namespace: dict[str, object] = {}
@@ -50,6 +52,7 @@ def test_override_header_examples_parse():
             parse_header(one.strip())
 
 
+@pytest.mark.socket  # the plugin's session server, in a pytest subprocess
 def test_plugin_example_passes(pytester):
     (example,) = [b for b in blocks("python") if "def test_" in b]
     pytester.makepyfile(test_example=example)

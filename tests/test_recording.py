@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 import yaml
 
 from mockrouter import Mock, MockRouterServer, Settings
@@ -12,6 +13,8 @@ from mockrouter.fixtures import default_paths, load
 from mockrouter.http.recording import Recorder
 from tests.conftest import AUTH, KEY
 from tests.contract_check import sse_events
+
+pytestmark = pytest.mark.socket  # an upstream MockRouterServer behind a recording proxy
 
 
 def test_record_then_replay(tmp_path):

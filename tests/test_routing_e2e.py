@@ -23,20 +23,20 @@ def client_for(extra: dict, **settings):
 
 
 def test_byok_key_states(client, mock):
-    account = mock.state.key_state(KEY).account
-    account.byok = {"openai": ByokKey("invalid")}
+    account_id = mock.state.key_state(KEY).account.id
+    mock.state.set_byok(account_id, {"openai": ByokKey("invalid")})
     r = chat(client, model="openai/gpt-5-mini", provider={"sort": "price"})
     body = r.json()
     assert r.status_code == 200 and body["usage"]["is_byok"] is False  # fell back to shared capacity
     attempts = mock.journal.last.attempts
     assert attempts[0]["byok"] and attempts[0]["status"] == 401 and attempts[-1]["status"] == 200
-    account.byok = {"openai": ByokKey("invalid", always_use=True)}
+    mock.state.set_byok(account_id, {"openai": ByokKey("invalid", always_use=True)})
     r = chat(client, model="openai/gpt-5-mini", provider={"only": ["openai"]})
     assert r.status_code == 401 and r.json()["error"]["metadata"]["is_byok"] is True
-    account.byok = {"openai": ByokKey("rate_limited", always_use=True)}
+    mock.state.set_byok(account_id, {"openai": ByokKey("rate_limited", always_use=True)})
     r = chat(client, model="openai/gpt-5-mini", provider={"only": ["openai"]})
     assert r.status_code == 429 and r.json()["error"]["metadata"]["provider_name"] == "OpenAI"
-    account.byok = {"openai": ByokKey()}
+    mock.state.set_byok(account_id, {"openai": ByokKey()})
     body = chat(client, model="openai/gpt-5").json()
     assert body["usage"]["is_byok"] is True
     assert body["usage"]["cost"] == pytest.approx(body["usage"]["cost_details"]["upstream_inference_cost"] * 0.05)
@@ -84,6 +84,7 @@ def test_free_model_daily_cap():
         assert "x-ratelimit-limit" not in chat(c).headers  # never on successful responses
 
 
+@pytest.mark.socket
 def test_concurrent_debits_are_exact():
     from mockrouter import MockRouterServer
 

@@ -33,6 +33,8 @@ from tests.test_app import (  # noqa: F401 - collected again, with this module's
     test_unknown_path_and_wrong_method,
 )
 
+pytestmark = pytest.mark.socket  # a redis-server (tests/conftest.py's redis_url) behind every test
+
 
 @pytest.fixture(scope="module")
 def world() -> World:
@@ -92,7 +94,7 @@ def test_credits_keys_and_byok_are_shared(pair):
     assert ks.key.limit == 3.0 and ks.key.disabled and ks.limit_remaining == 3.0
     assert [x.id for x in b.all_accounts()] == [account]
     assert b.account("acct-nobody") is None
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
         a.update_key(KEY, colour="blue")
 
 

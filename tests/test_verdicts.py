@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import httpx
 import openai
+import pytest
 
 from mockrouter.engine.verdicts import judge
 from tests.conftest import KEY
+
+pytestmark = pytest.mark.socket  # real clients against the session's live server
 
 MSG = [{"role": "user", "content": "Hi"}]
 IDENTITY = {"HTTP-Referer": "https://example.app", "X-Title": "Example"}
 
 
-def test_openai_sdk_is_well_behaved(live):
-    live.mock.state.runtime_faults.clear()
-    from mockrouter.faults import Fault
+def add_fault(live, **fault: object) -> None:
+    """Through the admin API, as a test suite driving the mock from outside would."""
+    r = httpx.post(f"{live.url}/__mockrouter/faults", json=fault)
+    assert r.status_code == 201, r.text
 
-    live.mock.state.runtime_faults.append(Fault(status=429, retry_after=1, times=2, id="v1"))
+
+def test_openai_sdk_is_well_behaved(live):
+    add_fault(live, status=429, retry_after=1, times=2, id="v1")
     client = openai.OpenAI(base_url=live.base_url, api_key=KEY, default_headers=IDENTITY, max_retries=2)
     client.chat.completions.create(model="openai/gpt-5-mini", messages=MSG)
     verdict = httpx.get(f"{live.url}/__mockrouter/verdict").json()
@@ -26,9 +32,7 @@ def test_openai_sdk_is_well_behaved(live):
 
 
 def test_naive_client_is_caught(live):
-    from mockrouter.faults import Fault
-
-    live.mock.state.runtime_faults.append(Fault(status=429, retry_after=2, times=3, id="v2"))
+    add_fault(live, status=429, retry_after=2, times=3, id="v2")
     with httpx.Client(base_url=live.base_url, headers={"Authorization": f"Bearer {KEY}"}) as c:
         for _ in range(3):
             c.post("/chat/completions", json={"model": "openai/gpt-5-mini", "messages": MSG})

@@ -6,10 +6,13 @@ import json
 import time
 
 import httpx
+import pytest
 from httpx_sse import connect_sse
 
 from tests.conftest import AUTH
 from tests.contract_check import assert_valid
+
+pytestmark = pytest.mark.socket  # httpx against the session's live server
 
 
 def test_sse_events_validate(live):

@@ -13,6 +13,8 @@ import pytest
 from tests.conftest import KEY
 from tests.contract_check import assert_valid, check_response
 
+pytestmark = pytest.mark.socket  # the SDK against the session's live server
+
 
 @pytest.fixture
 def sdk() -> Iterator[Callable[..., openai.OpenAI]]:

@@ -14,6 +14,8 @@ from openrouter.utils.retries import BackoffStrategy, RetryConfig
 from tests.conftest import KEY
 from tests.contract_check import check_response
 
+pytestmark = pytest.mark.socket  # the SDK against the session's live server
+
 NO_RETRY = RetryConfig("none", BackoffStrategy(1, 1, 1.0, 1), False)
 
 

@@ -14,6 +14,8 @@ import pytest
 from mockrouter import MockRouterServer, Settings
 from tests.conftest import KEY
 
+pytestmark = pytest.mark.socket  # each scenario on its own MockRouterServer
+
 MSG = [{"role": "user", "content": "Tell me something"}]
 
 
@@ -53,10 +55,9 @@ def test_byok_missing(sdk):
 
 def test_byok_with_key_succeeds_and_is_billed_as_byok(sdk):
     with scenario("byok-missing") as server:
-        account = server.mock.state.key_state(KEY).account
         from mockrouter.world import ByokKey
 
-        account.byok = {"openai": ByokKey()}
+        server.mock.state.set_byok(server.mock.state.key_state(KEY).account.id, {"openai": ByokKey()})
         r = sdk(server).chat.completions.create(model="openai/gpt-5", messages=MSG)
         usage = r.usage.model_extra
         assert usage["is_byok"] is True
@@ -122,8 +123,8 @@ def test_model_fallback(sdk):
         r = sdk(server).chat.completions.create(
             model="anthropic/claude-sonnet-4", messages=MSG, extra_body={"models": ["openai/gpt-5-mini"]})  # fmt: skip
         assert r.model == "openai/gpt-5-mini"
-        gen = server.mock.state.generations[r.id]
-        assert gen["model"] == "openai/gpt-5-mini" and gen["total_cost"] == r.usage.model_extra["cost"]
+        gen = server.mock.state.generation(r.id)
+        assert gen is not None and gen["model"] == "openai/gpt-5-mini" and gen["total_cost"] == r.usage.model_extra["cost"]
 
 
 def test_all_providers_down_retries_honour_retry_after(sdk):
@@ -149,6 +150,7 @@ def test_mid_stream_error(sdk):
         with pytest.raises(openai.APIError) as info:
             for chunk in stream:
                 got.append(chunk)
+        assert type(info.value) is openai.APIError  # the SSE error event itself, not a transport failure
         assert len(got) == 3
         assert "Upstream error from" in info.value.message
         assert server.mock.journal.last.outcome == "mid_stream_error"
@@ -180,10 +182,14 @@ def test_disconnect(sdk):
         with pytest.raises(openai.APIConnectionError) as info:
             for chunk in stream:
                 got.append(chunk)
+        cause = info.value.__cause__
+        assert type(cause).__name__ == "RemoteProtocolError", repr(cause)  # cut off mid-body
         assert len(got) == 3
-        assert type(info.value.__cause__).__name__ == "RemoteProtocolError"  # cut off mid-body
-        with pytest.raises(openai.APIConnectionError):
+        with pytest.raises(openai.APIConnectionError) as info:
             sdk(server, max_retries=0).chat.completions.create(model="openai/gpt-5-chat", messages=MSG)
+        cause = info.value.__cause__
+        assert type(cause).__name__ == "RemoteProtocolError", repr(cause)
+        assert "peer closed connection without sending complete message body" in str(cause)
 
 
 def test_moderation_flagged(sdk):
