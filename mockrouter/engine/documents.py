@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mockrouter.engine.generation import Choice, pieces
+from mockrouter.engine.generation import Choice
+from mockrouter.engine.tokens import pieces
 from mockrouter.world import Endpoint, Model, Provider
 
 __all__ = [

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from mockrouter import errors
-from mockrouter.engine.generation import count_prompt
+from mockrouter.engine.tokens import count_prompt
 from mockrouter.errors import MockRouterError
 from mockrouter.seeding import derive
 from mockrouter.state.memory import Snapshot
