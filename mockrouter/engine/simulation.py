@@ -111,8 +111,9 @@ def _attempt_error(
     for fault in faults:
         if fault.kind in ("outage", "provider_error") and _targets(fault, attempt, first):
             status = fault.status or (503 if fault.kind == "outage" else 502)
-            err = errors.provider_error(status, name, model=model.id, is_byok=attempt.byok, retry_after=fault.retry_after,
-                                        message=fault.message)  # fmt: skip
+            err = errors.provider_error(
+                status, name, model=model.id, is_byok=attempt.byok, retry_after=fault.retry_after, message=fault.message
+            )
             return err
     outage = next((o for o in r.outages if o.start_s <= snap.elapsed_s < o.end_s), None)
     if r.down or outage or e.provider.slug in snap.down or e.tag in snap.down:
@@ -121,11 +122,23 @@ def _attempt_error(
     if attempt.byok:
         key = snap.byok.get(e.provider.slug)
         if key is not None and key.status == "invalid":
-            return errors.provider_error(401, name, {"error": {"message": "Incorrect API key provided.", "code": "invalid_api_key"}},
-                                         model=model.id, is_byok=True, message="Provider returned error")  # fmt: skip
+            return errors.provider_error(
+                401,
+                name,
+                {"error": {"message": "Incorrect API key provided.", "code": "invalid_api_key"}},
+                model=model.id,
+                is_byok=True,
+                message="Provider returned error",
+            )
         if key is not None and key.status == "rate_limited":
-            return errors.provider_error(429, name, f"{model.id} is rate-limited on your {name} key.", model=model.id,
-                                         is_byok=True, retry_after=r.retry_after_s)  # fmt: skip
+            return errors.provider_error(
+                429,
+                name,
+                f"{model.id} is rate-limited on your {name} key.",
+                model=model.id,
+                is_byok=True,
+                retry_after=r.retry_after_s,
+            )
     for status, rate in sorted(r.error_rates.items()):
         if rate and rnd.random() < rate:
             return errors.provider_error(

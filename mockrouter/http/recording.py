@@ -65,8 +65,13 @@ def replay_reply(rec: Mapping[str, Any], time_scale: float, keepalive_s: float) 
     if events is not None:
         payloads = [f"data: {e['data']}\n\n".encode() for e in events]
         delays = [float(e.get("delay_ms", 0.0)) for e in events]
-        return Reply(200, headers=headers, content_type="text/event-stream", time_scale=time_scale,
-                     stream=Stream(payloads, delays, time_scale=time_scale, keepalive_s=keepalive_s))  # fmt: skip
+        return Reply(
+            200,
+            headers=headers,
+            content_type="text/event-stream",
+            time_scale=time_scale,
+            stream=Stream(payloads, delays, time_scale=time_scale, keepalive_s=keepalive_s),
+        )
     body = resp.get("body")
     raw = (
         body.encode() if isinstance(body, str) else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
@@ -116,8 +121,10 @@ class Recorder:
             body_doc: Any = json.loads(raw) if raw else None
         except ValueError:
             body_doc = raw.decode("utf-8", "replace")
-        record: dict[str, Any] = {"name": f"{scope['method']} {path} #{len(self.recordings) + 1}",
-                                  "request": {"method": scope["method"], "path": path}}  # fmt: skip
+        record: dict[str, Any] = {
+            "name": f"{scope['method']} {path} #{len(self.recordings) + 1}",
+            "request": {"method": scope["method"], "path": path},
+        }
         if body_doc is not None:
             record["request"]["body"] = body_doc
         auth = next((v for k, v in headers if k.lower() == "authorization"), None)
@@ -158,5 +165,12 @@ class Recorder:
         self.recordings.append(record)
         self._save()
         n_events = len(response.get("events", []))
-        log.info("recorded #%d %s %s -> %s%s into %s", len(self.recordings), scope["method"], path,
-                 response["status"], f" ({n_events} events)" if n_events else "", self.out)  # fmt: skip
+        log.info(
+            "recorded #%d %s %s -> %s%s into %s",
+            len(self.recordings),
+            scope["method"],
+            path,
+            response["status"],
+            f" ({n_events} events)" if n_events else "",
+            self.out,
+        )

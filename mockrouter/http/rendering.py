@@ -95,8 +95,12 @@ class Responder:
         events, delays, count = stream.events, stream.delays_ms, len(stream.events)
         i = 0
         try:
-            await _together(send, cork, {"type": "http.response.start", "status": 200, "headers": headers},
-                            {"type": "http.response.body", "body": KEEPALIVE, "more_body": True})  # fmt: skip
+            await _together(
+                send,
+                cork,
+                {"type": "http.response.start", "status": 200, "headers": headers},
+                {"type": "http.response.body", "body": KEEPALIVE, "more_body": True},
+            )
             while i < count:
                 if i == stream.break_after and i < count - 1:
                     if stream.break_kind == "mid_stream" and stream.error_event is not None:

@@ -199,5 +199,5 @@ def log_line(entry: Entry) -> None:
     )
     cost = f" ${entry.cost:.6f}" if entry.cost is not None else ""
     error = f" {entry.error!r}" if entry.error else ""
-    access_log.info("%s %s %s %s%s %.1fms%s%s", entry.method, entry.path, entry.status, entry.outcome, route,
-                    entry.duration_ms or 0.0, cost, error)  # fmt: skip
+    fields = (entry.method, entry.path, entry.status, entry.outcome, route, entry.duration_ms or 0.0, cost, error)
+    access_log.info("%s %s %s %s%s %.1fms%s%s", *fields)
