@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockrouter.kinds import FaultKind
+
 __all__ = ["Call", "Reply", "Stream"]
 
 
@@ -34,7 +36,7 @@ class Stream:
     time_scale: float = 1.0
     keepalive_s: float = 1.0
     break_after: int | None = None
-    break_kind: str | None = None  # "mid_stream" | "stall" | "disconnect"
+    break_kind: FaultKind | None = None  # MID_STREAM, STALL or DISCONNECT
     stall_ms: float = 0.0
     error_event: bytes | None = None
     done_after_error: bool = False

@@ -24,6 +24,8 @@ class Profile:
     credits_management_only: bool  # /credits needs a management key
     key_details: bool  # /key carries budgets, free-model counters, management flags
     generation_details: bool  # /generation carries router, provider_responses, app_title, ...
+    usage_details: bool  # usage carries the cost breakdown and the audio/video/image token counts
+    catalogue_details: bool  # models, endpoints and providers carry today's extra fields
     no_auth_message: str  # 401 without a key
 
     @property
@@ -40,6 +42,8 @@ CURRENT = Profile(
     credits_management_only=True,
     key_details=True,
     generation_details=True,
+    usage_details=True,
+    catalogue_details=True,
     no_auth_message="No cookie auth credentials found",
 )
 LAUNCH = Profile(
@@ -51,6 +55,8 @@ LAUNCH = Profile(
     credits_management_only=False,
     key_details=False,
     generation_details=False,
+    usage_details=False,
+    catalogue_details=False,
     no_auth_message="No auth credentials found",
 )
 PROFILES: dict[str, Profile] = {p.name: p for p in (CURRENT, LAUNCH)}

@@ -32,7 +32,7 @@ from mockrouter.http.server import MockRouterServer
 from mockrouter.kinds import FaultKind
 from mockrouter.settings import Settings
 from mockrouter.state.journal import Entry
-from mockrouter.state.memory import AccountState
+from mockrouter.state.protocol import AccountState
 from mockrouter.world import Stub
 
 if TYPE_CHECKING:

@@ -73,3 +73,5 @@ def test_installed_wheel_serves_from_any_directory(wheel, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()

@@ -9,7 +9,7 @@ import pytest
 from mockrouter.engine.planner import plan
 from mockrouter.errors import MockRouterError
 from mockrouter.fixtures import world_from
-from mockrouter.state.memory import Snapshot
+from mockrouter.state.protocol import Snapshot
 from mockrouter.world import ByokKey
 
 PROVIDERS = [

@@ -58,3 +58,11 @@ def test_plugin_example_passes(pytester):
     pytester.makepyfile(test_example=example)
     result = pytester.runpytest_subprocess("-p", "mockrouter", "-q")
     result.assert_outcomes(passed=3)
+
+
+def test_the_endpoint_table_lists_every_operation_of_the_registry():
+    from mockrouter.contract.operations import Surface, operations
+
+    table = README[README.index("## Endpoints") : README.index("## Profiles")]
+    missing = [f"{op.method} {op.path}" for op in operations(Surface.API) if f"`{op.path}`" not in table]
+    assert missing == []

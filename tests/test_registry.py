@@ -64,8 +64,13 @@ def test_handlers_read_only_declared_parameters(name):
     fn = HANDLERS[name]
     module = inspect.getmodule(fn)
     read = _params_read(fn)
+    called = {
+        node.func.id
+        for node in ast.walk(ast.parse(inspect.getsource(fn)))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
     for helper_name, helper in inspect.getmembers(module, inspect.isfunction):
-        if helper_name.startswith("_") and helper_name in inspect.getsource(fn):
+        if helper_name.startswith("_") and helper_name in called:
             read |= _params_read(helper)
     for op in (op for op in OPERATIONS if op.handler_name == name):
         declared = {p.name for p in op.params}

@@ -55,8 +55,10 @@ def test_paced_stream_keeps_each_event_apart_and_on_time():
     bodies = [m["body"] for m in messages]
     # events 3-6 fall due at the same moment: one write, which also ends the stream
     assert bodies == [KEEPALIVE, *EVENTS[:3], b"".join(EVENTS[3:])] and messages[-1]["more_body"] is False
-    gaps = [(b - a) * 1000 for a, b in zip(stamps[1:4], stamps[2:5], strict=True)]
-    assert all(g >= 14.0 for g in gaps), gaps  # never early (topped-up waits)
+    # never early (topped-up waits): each write at or after its event's time on the schedule (30, 45, 60, 75 ms);
+    # a late write does not push the later ones back, so gaps between writes may be shorter on a busy machine
+    since = [(t - stamps[0]) * 1000 for t in stamps[1:5]]
+    assert all(at >= due - 0.5 for at, due in zip(since, (30.0, 45.0, 60.0, 75.0), strict=True)), since
     assert ended == [("completed", len(EVENTS))]
 
 

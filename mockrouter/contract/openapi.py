@@ -77,11 +77,15 @@ def _sse_event(chunk: str) -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["data"],
-        "properties": {"data": {"type": "string"}, "event": {"type": "string"}, "id": {"type": "string"},
-                       "retry": {"type": "integer"}},
+        "properties": {
+            "data": {"type": "string"},
+            "event": {"type": "string"},
+            "id": {"type": "string"},
+            "retry": {"type": "integer"},
+        },
         "if": {"properties": {"data": {"const": "[DONE]"}}},
         "else": {"properties": {"data": {"contentMediaType": "application/json", "contentSchema": _ref(chunk)}}},
-    }  # fmt: skip
+    }
 
 
 def _error(status: int) -> dict[str, Any]:
@@ -123,10 +127,15 @@ def _operation(op: Operation, op_id: str) -> dict[str, Any]:
         doc["security"] = security
     if op.params:
         doc["parameters"] = [
-            {"name": p.name, "in": p.where, "required": p.required, "schema": dict(p.schema),
-             **({"description": p.description} if p.description else {})}
+            {
+                "name": p.name,
+                "in": p.where,
+                "required": p.required,
+                "schema": dict(p.schema),
+                **({"description": p.description} if p.description else {}),
+            }
             for p in op.params
-        ]  # fmt: skip
+        ]
     if op.request is not None:
         # an empty body is read as {}: the body is optional wherever {} is a valid one
         required = not contract.is_valid(op.request, {})

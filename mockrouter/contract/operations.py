@@ -212,8 +212,25 @@ class UndeclaredParameter(LookupError):
     """A handler read a parameter its operation does not declare."""
 
 
-_FIELDS = {"method", "path", "summary", "auth", "path_params", "query", "request", "response", "status", "errors",
-           "stream", "media", "handler", "aliases", "links", "completion", "published"}  # fmt: skip
+_FIELDS = {
+    "method",
+    "path",
+    "summary",
+    "auth",
+    "path_params",
+    "query",
+    "request",
+    "response",
+    "status",
+    "errors",
+    "stream",
+    "media",
+    "handler",
+    "aliases",
+    "links",
+    "completion",
+    "published",
+}
 _FILE = "schemas/operations.yaml"
 
 
@@ -263,16 +280,26 @@ def _operation(op_id: str, raw: Any, surface: Surface) -> Operation:
         for name, link in (raw.get("links") or {}).items()
     }
     return Operation(
-        op_id, raw["method"], raw["path"], raw["summary"], surface, auth,
+        op_id,
+        raw["method"],
+        raw["path"],
+        raw["summary"],
+        surface,
+        auth,
         params=_params(raw.get("path_params"), "path", f"{at}/path_params")
         + _params(raw.get("query"), "query", f"{at}/query"),
         request=_schema_ref(raw.get("request"), surface, f"{at}/request"),
         response=_schema_ref(raw.get("response"), surface, f"{at}/response"),
-        status=int(raw.get("status", 200)), errors=tuple(raw.get("errors", ())), stream=raw.get("stream"),
-        media=raw.get("media", "application/json"), handler=raw.get("handler", ""),
-        aliases=tuple(raw.get("aliases", ())), links=links, completion=bool(raw.get("completion")),
+        status=int(raw.get("status", 200)),
+        errors=tuple(raw.get("errors", ())),
+        stream=raw.get("stream"),
+        media=raw.get("media", "application/json"),
+        handler=raw.get("handler", ""),
+        aliases=tuple(raw.get("aliases", ())),
+        links=links,
+        completion=bool(raw.get("completion")),
         published=bool(raw.get("published", True)),
-    )  # fmt: skip
+    )
 
 
 def load(path: Path | None = None) -> tuple[Operation, ...]:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from mockrouter import errors
 from mockrouter.kinds import Profile
-from mockrouter.state.memory import KeyState, State
+from mockrouter.state.protocol import KeyState, State
 
 __all__ = ["authenticate", "bearer", "label", "user_id"]
 

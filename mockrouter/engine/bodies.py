@@ -21,6 +21,15 @@ __all__ = [
 
 #: bodies up to this size are kept whole in the journal; larger ones as size, digest and head
 JOURNAL_BODY_BYTES = 1024 * 1024
+#: ``reasoning_details[].format`` by provider slug (``unknown`` for the others)
+_REASONING_FORMATS = {
+    "openai": "openai-responses-v1",
+    "azure": "azure-openai-responses-v1",
+    "xai": "xai-responses-v1",
+    "anthropic": "anthropic-claude-v1",
+    "google-vertex": "google-gemini-v1",
+    "google-ai-studio": "google-gemini-v1",
+}
 
 
 def _reject_constant(name: str) -> Any:
@@ -78,9 +87,8 @@ def last_user_text(body: dict[str, Any]) -> str:
 
 
 def reasoning_format(provider_slug: str) -> str:
-    return {"openai": "openai-responses-v1", "azure": "azure-openai-responses-v1", "xai": "xai-responses-v1",
-            "anthropic": "anthropic-claude-v1", "google-vertex": "google-gemini-v1",
-            "google-ai-studio": "google-gemini-v1"}.get(provider_slug, "unknown")  # fmt: skip
+    """The ``format`` of a provider's ``reasoning_details`` (``unknown`` for providers not listed)."""
+    return _REASONING_FORMATS.get(provider_slug, "unknown")
 
 
 def upstream_body(body: dict[str, Any], model_id: str) -> dict[str, Any]:
@@ -94,8 +102,12 @@ def upstream_body(body: dict[str, Any], model_id: str) -> dict[str, Any]:
 def journal_body(raw: bytes) -> Any:
     """The body as the journal keeps it: parsed JSON, else text; very large bodies as size + digest + head."""
     if len(raw) > JOURNAL_BODY_BYTES:
-        return {"truncated": True, "bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest(),
-                "head": raw[:4096].decode("utf-8", "replace")}  # fmt: skip
+        return {
+            "truncated": True,
+            "bytes": len(raw),
+            "sha256": hashlib.sha256(raw).hexdigest(),
+            "head": raw[:4096].decode("utf-8", "replace"),
+        }
     try:
         return json.loads(raw)
     except (ValueError, RecursionError):

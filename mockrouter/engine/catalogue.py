@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from mockrouter import errors
@@ -13,7 +14,8 @@ from mockrouter.engine.documents import endpoints_doc, model_doc, provider_doc
 from mockrouter.engine.handlers import Engine, OpRequest, handles
 from mockrouter.engine.planner import ROUTING_VARIANTS
 from mockrouter.engine.records import ERA_B_FIELDS
-from mockrouter.state.memory import AccountState
+from mockrouter.kinds import Profile
+from mockrouter.state.protocol import AccountState
 from mockrouter.world import Defaults, Model
 
 __all__ = ["free_per_day"]
@@ -32,25 +34,32 @@ def openapi(engine: Engine, req: OpRequest) -> Reply:
 # ---------------------------------------------------------------------- models
 
 
-def _filtered(engine: Engine, req: OpRequest) -> list[Model]:
-    """The models ``/models`` lists for the request's filters, newest first."""
-    q = req.params
-    models = list(engine.world.models.values())
-    wanted = [p for p in (q.get("supported_parameters") or "").split(",") if p]
+def _filtered(
+    models: Iterable[Model],
+    profile: Profile,
+    *,
+    supported: str | None = None,
+    category: str | None = None,
+    output: str | None = None,
+    inputs: str | None = None,
+) -> list[Model]:
+    """The models the filters of ``/models`` (and ``/models/count``) keep, newest first."""
+    kept = list(models)
+    wanted = [p for p in (supported or "").split(",") if p]
     if wanted:
-        models = [m for m in models if all(p in m.supported_parameters for p in wanted)]
-    if q.get("category"):
-        models = [m for m in models if q["category"].lower() in m.categories]
-    if engine.profile.models_paginated:
-        out_mod = q.get("output_modalities") or "text"
+        kept = [m for m in kept if all(p in m.supported_parameters for p in wanted)]
+    if category:
+        kept = [m for m in kept if category.lower() in m.categories]
+    if profile.models_paginated:
+        out_mod = output or "text"
         if out_mod != "all":
             wanted_out = set(out_mod.split(","))
-            models = [m for m in models if wanted_out & set(m.output_modalities)]
-        if q.get("input_modalities"):
-            wanted_in = set(q["input_modalities"].split(","))
-            models = [m for m in models if wanted_in <= set(m.input_modalities)]
-    models.sort(key=lambda m: (-m.created, m.id))
-    return models
+            kept = [m for m in kept if wanted_out & set(m.output_modalities)]
+        if inputs:
+            wanted_in = set(inputs.split(","))
+            kept = [m for m in kept if wanted_in <= set(m.input_modalities)]
+    kept.sort(key=lambda m: (-m.created, m.id))
+    return kept
 
 
 @handles("listModels")
@@ -61,7 +70,16 @@ def list_models(engine: Engine, req: OpRequest) -> Reply:
 
 def _models(engine: Engine, req: OpRequest) -> Any:
     profile = engine.profile
-    docs = [model_doc(m, profile.name) for m in _filtered(engine, req)]
+    q = req.params
+    models = _filtered(
+        engine.world.models.values(),
+        profile,
+        supported=q.get("supported_parameters"),
+        category=q.get("category"),
+        output=q.get("output_modalities"),
+        inputs=q.get("input_modalities"),
+    )
+    docs = [model_doc(m, profile) for m in models]
     if not profile.models_paginated:
         return {"data": docs}
     total = len(docs)
@@ -73,6 +91,12 @@ def _models(engine: Engine, req: OpRequest) -> Any:
     return {"data": page, "total_count": total, "links": {"next": nxt}}
 
 
+@handles("countModels")
+def count_models(engine: Engine, req: OpRequest) -> Any:
+    models = _filtered(engine.world.models.values(), engine.profile, output=req.params.get("output_modalities"))
+    return {"data": {"count": len(models)}}
+
+
 @handles("listModelEndpoints")
 def list_model_endpoints(engine: Engine, req: OpRequest) -> Reply:
     model_id = f"{req.params['author']}/{req.params['slug']}"
@@ -82,16 +106,14 @@ def list_model_endpoints(engine: Engine, req: OpRequest) -> Reply:
     if model is None:
         raise errors.not_found(f"No model found with id {model_id}")
     found = model
-    return engine.cached(
-        ("endpoints", engine.profile.name, found.id), lambda: endpoints_doc(found, engine.profile.name)
-    )
+    return engine.cached(("endpoints", engine.profile.name, found.id), lambda: endpoints_doc(found, engine.profile))
 
 
 @handles("listProviders")
 def list_providers(engine: Engine, req: OpRequest) -> Reply:
     providers = sorted(engine.world.providers.values(), key=lambda p: p.slug)
-    name = engine.profile.name
-    return engine.cached(("providers", name), lambda: {"data": [provider_doc(p, name) for p in providers]})
+    profile = engine.profile
+    return engine.cached(("providers", profile.name), lambda: {"data": [provider_doc(p, profile) for p in providers]})
 
 
 # ---------------------------------------------------------------------- key and credits

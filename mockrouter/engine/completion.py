@@ -16,8 +16,8 @@ from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Admission, Prepared
 from mockrouter.engine.records import generation_record
 from mockrouter.engine.simulation import Outcome
 from mockrouter.engine.usage import account, usage_block
+from mockrouter.kinds import FaultKind, Profile
 from mockrouter.kinds import Outcome as JournalOutcome
-from mockrouter.kinds import Profile
 from mockrouter.world import Stub
 
 __all__ = ["Job", "dumps", "prepare", "sse"]
@@ -70,7 +70,7 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
         is_byok=attempt.byok,
     )
     include = profile.usage_always or usage_requested(body)
-    block = usage_block(usage, profile.name, include)
+    block = usage_block(usage, profile, include)
     served = Served(
         ID_MARK,
         CREATED_MARK,
@@ -102,7 +102,7 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
         replayable=replayable and timeline.break_kind is None,
     )
     if not job.stream:
-        broken = mid_error is not None and timeline.break_kind == "mid_stream"
+        broken = mid_error is not None and timeline.break_kind == FaultKind.MID_STREAM
         if job.legacy:
             doc = text_body(served, choices, block)
         else:
@@ -111,18 +111,18 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
         prepared.delay_ms = (
             timeline.ttft_ms
             + tokens * 1000.0 / timeline.tokens_per_second
-            + (timeline.stall_ms if timeline.break_kind == "stall" else 0.0)
+            + (timeline.stall_ms if timeline.break_kind == FaultKind.STALL else 0.0)
         )
         if broken:
             prepared.outcome = JournalOutcome.MID_STREAM_ERROR
-        prepared.disconnect = timeline.break_kind == "disconnect"
+        prepared.disconnect = timeline.break_kind == FaultKind.DISCONNECT
         prepared.raw = dumps(doc)
         return prepared
     chunk_usage = block if include else None
     if job.legacy:
         events = text_chunks(served, choices, chunk_usage)
     else:
-        events = chat_chunks(served, choices, chunk_usage, profile.name, exclude_reasoning=exclude)
+        events = chat_chunks(served, choices, chunk_usage, exclude_reasoning=exclude)
     if job.paced:
         rnd = seeding.rng(job.seed, job.fp, "timing")
         delays = [timeline.ttft_ms, *timeline.delays([n for _, n in events[1:]], rnd)] if events else []

@@ -31,7 +31,7 @@ from mockrouter.kinds import Outcome as JournalOutcome
 from mockrouter.kinds import Profile
 from mockrouter.settings import Settings
 from mockrouter.state.journal import Entry, Journal
-from mockrouter.state.memory import KeyState, State
+from mockrouter.state.protocol import KeyState, State
 from mockrouter.world import Stub, World
 
 __all__ = ["Completions"]
@@ -146,13 +146,28 @@ class Completions:
             tool_calls=stub.tool_calls if stub else None,
         )
         job = Job(
-            body, seed, fp, stream, legacy, stub, prompt, outcome, self._generate(body, seed, spec, fp), self.profile,
-            paced=bool(self.state.time_scale), account=ks.account.id,
-        )  # fmt: skip
+            body,
+            seed,
+            fp,
+            stream,
+            legacy,
+            stub,
+            prompt,
+            outcome,
+            self._generate(body, seed, spec, fp),
+            self.profile,
+            paced=bool(self.state.time_scale),
+            account=ks.account.id,
+        )
         replayable = not active and not (stub is not None and stub.fault is not None)
         prepared = prepare(job, admission, epoch=ex.epoch, replayable=replayable)
-        prepared.facts = {"body": entry.body, "model": entry.model, "stream": stream,
-                          "near_misses": entry.near_misses, "attempts": entry.attempts}  # fmt: skip
+        prepared.facts = {
+            "body": entry.body,
+            "model": entry.model,
+            "stream": stream,
+            "near_misses": entry.near_misses,
+            "attempts": entry.attempts,
+        }
         if prepared.replayable and ex.memo_key is not None:
             self.memo.put(ex.memo_key, prepared)
         return self._deliver(ex, ks, prepared)
@@ -239,10 +254,14 @@ class Completions:
 
     def _journal_attempts(self, entry: Entry, the_plan: Plan, outcome: Outcome) -> None:
         rows = [
-            {**f.attempt.describe(), "status": f.error.status, "error": f.error.message,
-             "latency_ms": round(f.latency_ms, 3)}
+            {
+                **f.attempt.describe(),
+                "status": f.error.status,
+                "error": f.error.message,
+                "latency_ms": round(f.latency_ms, 3),
+            }
             for f in outcome.failures
-        ]  # fmt: skip
+        ]
         if outcome.served is not None:
             rows.append({**outcome.served.describe(), "status": 200, "latency_ms": round(outcome.timeline.ttft_ms, 3)})
         entry.attempts = rows
@@ -280,8 +299,16 @@ class Completions:
         scale = self.state.time_scale
         if p.raw is not None:
             on_end = self._finisher(entry, ex.call) if p.disconnect else None
-            return Reply(200, None, headers, delay_ms=p.delay_ms, disconnect=p.disconnect,
-                         raw=fill(p.raw, gen_id, created), time_scale=scale, on_end=on_end)  # fmt: skip
+            return Reply(
+                200,
+                None,
+                headers,
+                delay_ms=p.delay_ms,
+                disconnect=p.disconnect,
+                raw=fill(p.raw, gen_id, created),
+                time_scale=scale,
+                on_end=on_end,
+            )
         stream = Stream(
             events=[fill(e, gen_id, created) for e in p.events],
             delays_ms=p.delays_ms,

@@ -31,8 +31,9 @@ from mockrouter.errors import MockRouterError
 from mockrouter.fixtures import load_for
 from mockrouter.kinds import Outcome, Profile, profile
 from mockrouter.settings import Settings
+from mockrouter.state import in_memory
 from mockrouter.state.journal import Entry, Journal, key_digest, redact
-from mockrouter.state.memory import KeyState, State
+from mockrouter.state.protocol import KeyState, State
 from mockrouter.world import World
 
 __all__ = ["Mock"]
@@ -58,7 +59,7 @@ class Mock(Completions):
         self.state = (
             state
             if state is not None
-            else State(self.world, generations_size=2 * s.journal_size, seed=s.seed, time_scale=s.time_scale)
+            else in_memory(self.world, generations_size=2 * s.journal_size, seed=s.seed, time_scale=s.time_scale)
         )
         self.journal = journal if journal is not None else Journal(s.journal_size)
         self.clock = seeding.Clock(s.clock)

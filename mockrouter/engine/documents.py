@@ -11,7 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mockrouter.engine.generation import Choice, pieces
+from mockrouter.engine.generation import Choice
+from mockrouter.engine.tokens import pieces
+from mockrouter.kinds import Profile
 from mockrouter.world import Endpoint, Model, Provider
 
 __all__ = [
@@ -55,8 +57,15 @@ def _reasoning_details(served: Served, choice: Choice, hidden: bool) -> list[dic
     if hidden or choice.reasoning is None:
         seed = f"{served.model}/{choice.index}/{choice.reasoning_tokens}/{choice.content}"
         digest = hashlib.sha256(seed.encode()).digest() * 3
-        return [{"type": "reasoning.encrypted", "data": base64.b64encode(digest).decode(), "id": f"rs_{digest[:12].hex()}",
-                 "format": served.reasoning_format, "index": 0}]  # fmt: skip
+        return [
+            {
+                "type": "reasoning.encrypted",
+                "data": base64.b64encode(digest).decode(),
+                "id": f"rs_{digest[:12].hex()}",
+                "format": served.reasoning_format,
+                "index": 0,
+            }
+        ]
     return [{"type": "reasoning.text", "text": choice.reasoning, "format": served.reasoning_format, "index": 0}]
 
 
@@ -77,31 +86,51 @@ def chat_body(
 ) -> dict[str, Any]:
     out_choices = []
     for c in choices:
-        message: dict[str, Any] = {"role": "assistant", "content": c.content, "refusal": None,
-                                   "reasoning": None if exclude_reasoning else c.reasoning}  # fmt: skip
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": c.content,
+            "refusal": None,
+            "reasoning": None if exclude_reasoning else c.reasoning,
+        }
         details = [] if exclude_reasoning else _reasoning_details(served, c, c.reasoning is None)
         if details:
             message["reasoning_details"] = details
         if c.tool_calls:
             message["tool_calls"] = _tool_calls(c)
         finish = "error" if error else c.finish_reason
-        choice: dict[str, Any] = {"logprobs": None, "finish_reason": finish,
-                                  "native_finish_reason": "error" if error else _native(served, c.finish_reason),
-                                  "index": c.index, "message": message}  # fmt: skip
+        choice: dict[str, Any] = {
+            "logprobs": None,
+            "finish_reason": finish,
+            "native_finish_reason": "error" if error else _native(served, c.finish_reason),
+            "index": c.index,
+            "message": message,
+        }
         if error:
             choice["error"] = dict(error)
         out_choices.append(choice)
-    body: dict[str, Any] = {"id": served.id, "provider": served.provider, "model": served.model,
-                            "object": "chat.completion", "created": served.created, "choices": out_choices,
-                            "system_fingerprint": None}  # fmt: skip
+    body: dict[str, Any] = {
+        "id": served.id,
+        "provider": served.provider,
+        "model": served.model,
+        "object": "chat.completion",
+        "created": served.created,
+        "choices": out_choices,
+        "system_fingerprint": None,
+    }
     if usage is not None:
         body["usage"] = dict(usage)
     return body
 
 
-def _chunk(served: Served, choices: list[dict[str, Any]], profile: str) -> dict[str, Any]:
-    chunk: dict[str, Any] = {"id": served.id, "provider": served.provider, "model": served.model,
-                             "object": "chat.completion.chunk", "created": served.created, "choices": choices}  # fmt: skip
+def _chunk(served: Served, choices: list[dict[str, Any]]) -> dict[str, Any]:
+    chunk: dict[str, Any] = {
+        "id": served.id,
+        "provider": served.provider,
+        "model": served.model,
+        "object": "chat.completion.chunk",
+        "created": served.created,
+        "choices": choices,
+    }
     return chunk  # no system_fingerprint: a chunk may omit it but never send null (the contract)
 
 
@@ -115,50 +144,53 @@ def chat_chunks(
     served: Served,
     choices: Sequence[Choice],
     usage: Mapping[str, Any] | None,
-    profile: str,
     *,
     exclude_reasoning: bool = False,
     max_pieces: int | None = None,
 ) -> list[tuple[dict[str, Any], int]]:
     """Every ``data:`` payload of a stream with the tokens each carries (for pacing), ``[DONE]`` excluded."""
     out: list[tuple[dict[str, Any], int]] = []
+
+    def add(index: int, delta: dict[str, Any], tokens: int) -> None:
+        out.append((_chunk(served, [_delta_choice(index, delta)]), tokens))
+
     for c in choices:
         if c.reasoning_tokens and not exclude_reasoning:
             hidden = c.reasoning is None
             if hidden:
                 details = _reasoning_details(served, c, True)
-                out.append((_chunk(served, [_delta_choice(c.index, {"role": "assistant", "content": "", "reasoning": None,
-                                                                     "reasoning_details": details})], profile), c.reasoning_tokens))  # fmt: skip
+                add(
+                    c.index,
+                    {"role": "assistant", "content": "", "reasoning": None, "reasoning_details": details},
+                    c.reasoning_tokens,
+                )
             else:
                 parts = pieces(c.reasoning or "", max_pieces)
                 share = max(1, c.reasoning_tokens // max(1, len(parts)))
                 for part in parts:
-                    delta = {"role": "assistant", "content": "", "reasoning": part, "reasoning_details": [
-                        {"type": "reasoning.text", "text": part, "format": served.reasoning_format, "index": 0}]}  # fmt: skip
-                    out.append((_chunk(served, [_delta_choice(c.index, delta)], profile), share))
+                    delta = {
+                        "role": "assistant",
+                        "content": "",
+                        "reasoning": part,
+                        "reasoning_details": [
+                            {"type": "reasoning.text", "text": part, "format": served.reasoning_format, "index": 0}
+                        ],
+                    }
+                    add(c.index, delta, share)
         for i, call in enumerate(c.tool_calls):
             head = {"index": i, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
-            out.append(
-                (
-                    _chunk(
-                        served,
-                        [_delta_choice(c.index, {"role": "assistant", "content": None, "tool_calls": [head]})],
-                        profile,
-                    ),
-                    1,
-                )
-            )
+            add(c.index, {"role": "assistant", "content": None, "tool_calls": [head]}, 1)
             for part in pieces(call.arguments, max_pieces):
                 frag = {"index": i, "function": {"arguments": part}}
-                out.append((_chunk(served, [_delta_choice(c.index, {"role": "assistant", "content": None, "tool_calls": [frag]})], profile), 1))  # fmt: skip
+                add(c.index, {"role": "assistant", "content": None, "tool_calls": [frag]}, 1)
         for part in pieces(c.content or "", max_pieces):
-            out.append((_chunk(served, [_delta_choice(c.index, {"role": "assistant", "content": part})], profile), 1))
+            add(c.index, {"role": "assistant", "content": part}, 1)
         finish = _delta_choice(
             c.index, {"role": "assistant", "content": ""}, c.finish_reason, _native(served, c.finish_reason)
         )
-        out.append((_chunk(served, [finish], profile), 0))
+        out.append((_chunk(served, [finish]), 0))
     if usage is not None:
-        tail = _chunk(served, [_delta_choice(0, {"role": "assistant", "content": ""})], profile)
+        tail = _chunk(served, [_delta_choice(0, {"role": "assistant", "content": ""})])
         tail["usage"] = dict(usage)
         out.append((tail, 0))
     return out
@@ -171,19 +203,36 @@ def stream_error_chunk(served: Served, error: Mapping[str, Any], legacy: bool = 
         choice["text"] = ""
     else:
         choice["delta"] = {"content": ""}
-    return {"id": served.id, "object": "text_completion" if legacy else "chat.completion.chunk",
-            "created": served.created, "model": served.model, "provider": served.provider,
-            "error": dict(error), "choices": [choice]}  # fmt: skip
+    return {
+        "id": served.id,
+        "object": "text_completion" if legacy else "chat.completion.chunk",
+        "created": served.created,
+        "model": served.model,
+        "provider": served.provider,
+        "error": dict(error),
+        "choices": [choice],
+    }
 
 
 def text_body(served: Served, choices: Sequence[Choice], usage: Mapping[str, Any] | None) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "id": served.id, "provider": served.provider, "model": served.model, "object": "text_completion",
+        "id": served.id,
+        "provider": served.provider,
+        "model": served.model,
+        "object": "text_completion",
         "created": served.created,
-        "choices": [{"text": c.content or "", "index": c.index, "logprobs": None, "finish_reason": c.finish_reason,
-                     "native_finish_reason": _native(served, c.finish_reason)} for c in choices],
+        "choices": [
+            {
+                "text": c.content or "",
+                "index": c.index,
+                "logprobs": None,
+                "finish_reason": c.finish_reason,
+                "native_finish_reason": _native(served, c.finish_reason),
+            }
+            for c in choices
+        ],
         "system_fingerprint": None,
-    }  # fmt: skip
+    }
     if usage is not None:
         body["usage"] = dict(usage)
     return body
@@ -193,15 +242,27 @@ def text_chunks(
     served: Served, choices: Sequence[Choice], usage: Mapping[str, Any] | None, max_pieces: int | None = None
 ) -> list[tuple[dict[str, Any], int]]:
     def chunk(choice: dict[str, Any]) -> dict[str, Any]:
-        return {"id": served.id, "provider": served.provider, "model": served.model, "object": "text_completion",
-                "created": served.created, "choices": [choice]}  # fmt: skip
+        return {
+            "id": served.id,
+            "provider": served.provider,
+            "model": served.model,
+            "object": "text_completion",
+            "created": served.created,
+            "choices": [choice],
+        }
 
     out: list[tuple[dict[str, Any], int]] = []
     for c in choices:
         for part in pieces(c.content or "", max_pieces):
             out.append((chunk({"text": part, "index": c.index, "logprobs": None, "finish_reason": None}), 1))
-        out.append((chunk({"text": "", "index": c.index, "logprobs": None, "finish_reason": c.finish_reason,
-                           "native_finish_reason": _native(served, c.finish_reason)}), 0))  # fmt: skip
+        last = {
+            "text": "",
+            "index": c.index,
+            "logprobs": None,
+            "finish_reason": c.finish_reason,
+            "native_finish_reason": _native(served, c.finish_reason),
+        }
+        out.append((chunk(last), 0))
     if usage is not None:
         tail = chunk({"text": "", "index": 0, "logprobs": None, "finish_reason": None})
         tail["usage"] = dict(usage)
@@ -217,47 +278,68 @@ def _modality(model: Model) -> str:
 
 
 def _architecture(model: Model) -> dict[str, Any]:
-    return {"modality": _modality(model), "input_modalities": list(model.input_modalities),
-            "output_modalities": list(model.output_modalities), "tokenizer": model.tokenizer,
-            "instruct_type": model.instruct_type}  # fmt: skip
+    return {
+        "modality": _modality(model),
+        "input_modalities": list(model.input_modalities),
+        "output_modalities": list(model.output_modalities),
+        "tokenizer": model.tokenizer,
+        "instruct_type": model.instruct_type,
+    }
 
 
-def model_doc(model: Model, profile: str) -> dict[str, Any]:
+def model_doc(model: Model, profile: Profile) -> dict[str, Any]:
     top = model.top_endpoint()
     doc: dict[str, Any] = {
-        "id": model.id, "canonical_slug": model.canonical_slug, "hugging_face_id": model.hugging_face_id,
-        "name": model.name, "created": model.created, "description": model.description,
-        "context_length": model.context_length, "architecture": _architecture(model),
+        "id": model.id,
+        "canonical_slug": model.canonical_slug,
+        "hugging_face_id": model.hugging_face_id,
+        "name": model.name,
+        "created": model.created,
+        "description": model.description,
+        "context_length": model.context_length,
+        "architecture": _architecture(model),
         "pricing": dict(model.pricing),
-        "top_provider": {"context_length": top.context_length if top else model.context_length,
-                         "max_completion_tokens": top.max_completion_tokens if top else None,
-                         "is_moderated": model.is_moderated},
+        "top_provider": {
+            "context_length": top.context_length if top else model.context_length,
+            "max_completion_tokens": top.max_completion_tokens if top else None,
+            "is_moderated": model.is_moderated,
+        },
         "per_request_limits": None,
         "supported_parameters": list(model.supported_parameters),
         "default_parameters": dict(model.default_parameters) if model.default_parameters is not None else None,
-    }  # fmt: skip
-    if profile != "launch":
+    }
+    if profile.catalogue_details:
         doc["expiration_date"] = model.expiration_date
         doc["knowledge_cutoff"] = model.knowledge_cutoff
         doc["supported_voices"] = None
         doc["links"] = {"details": f"/api/v1/models/{model.id}/endpoints"}
         if model.reasoning != "none":
-            doc["reasoning"] = {"mandatory": model.reasoning == "hidden", "default_enabled": True,
-                                "default_effort": "medium", "supported_efforts": ["low", "medium", "high"]}  # fmt: skip
+            doc["reasoning"] = {
+                "mandatory": model.reasoning == "hidden",
+                "default_enabled": True,
+                "default_effort": "medium",
+                "supported_efforts": ["low", "medium", "high"],
+            }
     return doc
 
 
-def endpoint_doc(model: Model, e: Endpoint, profile: str) -> dict[str, Any]:
+def endpoint_doc(model: Model, e: Endpoint, profile: Profile) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "name": f"{e.provider_name} | {model.canonical_slug}", "model_name": model.name,
-        "context_length": e.context_length, "pricing": {**e.pricing, "discount": 0},
-        "provider_name": e.provider_name, "tag": e.tag, "quantization": e.quantization,
-        "max_completion_tokens": e.max_completion_tokens, "max_prompt_tokens": e.max_prompt_tokens,
-        "supported_parameters": list(e.supported_parameters), "status": -5 if e.reliability.down else e.status,
+        "name": f"{e.provider_name} | {model.canonical_slug}",
+        "model_name": model.name,
+        "context_length": e.context_length,
+        "pricing": {**e.pricing, "discount": 0},
+        "provider_name": e.provider_name,
+        "tag": e.tag,
+        "quantization": e.quantization,
+        "max_completion_tokens": e.max_completion_tokens,
+        "max_prompt_tokens": e.max_prompt_tokens,
+        "supported_parameters": list(e.supported_parameters),
+        "status": -5 if e.reliability.down else e.status,
         "uptime_last_30m": 0.0 if e.reliability.down else e.uptime_last_30m,
         "supports_implicit_caching": e.supports_implicit_caching,
-    }  # fmt: skip
-    if profile != "launch":
+    }
+    if profile.catalogue_details:
         lat, tps = e.latency.ttft_ms, e.latency.tokens_per_second
         p90 = e.latency.ttft_p90_ms or lat
         doc["model_id"] = model.canonical_slug
@@ -273,16 +355,28 @@ def endpoint_doc(model: Model, e: Endpoint, profile: str) -> dict[str, Any]:
     return doc
 
 
-def endpoints_doc(model: Model, profile: str) -> dict[str, Any]:
-    return {"data": {"id": model.id, "name": model.name, "created": model.created, "description": model.description,
-                     "architecture": _architecture(model),
-                     "endpoints": [endpoint_doc(model, e, profile) for e in model.endpoints]}}  # fmt: skip
+def endpoints_doc(model: Model, profile: Profile) -> dict[str, Any]:
+    return {
+        "data": {
+            "id": model.id,
+            "name": model.name,
+            "created": model.created,
+            "description": model.description,
+            "architecture": _architecture(model),
+            "endpoints": [endpoint_doc(model, e, profile) for e in model.endpoints],
+        }
+    }
 
 
-def provider_doc(p: Provider, profile: str) -> dict[str, Any]:
-    doc: dict[str, Any] = {"name": p.name, "slug": p.slug, "privacy_policy_url": p.privacy_policy_url,
-                           "terms_of_service_url": p.terms_of_service_url, "status_page_url": p.status_page_url}  # fmt: skip
-    if profile != "launch":
+def provider_doc(p: Provider, profile: Profile) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "name": p.name,
+        "slug": p.slug,
+        "privacy_policy_url": p.privacy_policy_url,
+        "terms_of_service_url": p.terms_of_service_url,
+        "status_page_url": p.status_page_url,
+    }
+    if profile.catalogue_details:
         doc["headquarters"] = p.headquarters
         doc["datacenters"] = list(p.datacenters)
     return doc

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from mockrouter.calls import Call
 from mockrouter.state.journal import Entry
-from mockrouter.state.memory import KeyState
+from mockrouter.state.protocol import KeyState
 
 __all__ = ["Exchange"]
 

@@ -1,18 +1,10 @@
 """Deterministic, plausible completion content for a chat-completions or legacy-completions request body.
 
-Token estimate (no tokenizer, no network; URLs are never fetched):
-
-* text: ``ceil(len(text) / 4)`` characters-per-token, 0 for ``""``;
-* chat messages: +4 per message, +3 priming once, plus the message text (``name``, tool-call names/arguments too);
-* ``image_url`` parts: 85 tokens when ``detail`` is ``"low"``, 765 otherwise;
-* ``input_audio`` parts: about 25 tokens per KB of decoded audio, ``ceil(len(base64) * 3/4 / 1000 * 25)``, min 1;
-* ``file`` parts: 250 tokens + the text estimate of the filename; video parts: 1000 tokens;
-* ``tools``: the text estimate of their compact JSON;
-* legacy ``prompt``: a string is text; a list of ints counts one token per id; lists of strings/lists are summed.
-
 Everything random comes from ``seeding.rng(seed, fingerprint(body minus routing/streaming keys), "generation/<i>")``
 so streaming, usage accounting and provider routing options never change the text. Faker is seeded per choice
-from that rng; the shared instance is guarded by a lock.
+from that rng; the shared instance is guarded by a lock. Token estimates are :mod:`~mockrouter.engine.tokens`;
+the text of an answer or of reasoning :mod:`~mockrouter.engine.prose`; tool arguments
+:mod:`~mockrouter.engine.schemagen`.
 """
 
 from __future__ import annotations
@@ -21,7 +13,7 @@ import json
 import re
 import string
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from random import Random
 from typing import TYPE_CHECKING, Any
@@ -31,7 +23,10 @@ if TYPE_CHECKING:
 
 from mockrouter import seeding
 from mockrouter.engine import schemagen
+from mockrouter.engine.prose import answer, reasoning_text
+from mockrouter.engine.tokens import Prompt, count_prompt, estimate_tokens, pieces, truncate
 
+# the token estimates stay importable from here: callers count a prompt and stream a choice by them
 __all__ = ["Choice", "Prompt", "Spec", "ToolCall", "count_prompt", "estimate_tokens", "generate", "pieces"]
 
 
@@ -54,13 +49,6 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
-class Prompt:
-    tokens: int
-    media: int
-    audio_parts: int
-
-
-@dataclass(frozen=True, slots=True)
 class Spec:
     reasoning: str = "none"
     max_output_tokens: int | None = None
@@ -78,78 +66,14 @@ _LEAD = frozenset(
 )
 _BREAK = frozenset("and or but why how what when where which who is are was were do does so because if than".split())
 _TRAIL = frozenset("of the a an in on for to with at by from".split())
-_OPENERS = (
-    "Regarding {t}: ",
-    "As for {t}, ",
-    "On {t}: ",
-    "Here is the short version on {t}. ",
-    "When it comes to {t}, ",
-)
-_THINK = ("First, ", "Next, ", "Also, ", "So ", "Then ", "")
 _DEFAULT_SPEC = Spec()
 _NO_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
 _FAKE: Faker | None = None  # created on first use: importing faker costs ~100 ms of start-up
 _LOCK = threading.Lock()
-_PIECE = re.compile(r"\s*\S+|\s+")
-
-
-def estimate_tokens(text: str) -> int:
-    return (len(text) + 3) // 4
 
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _part(part: Any) -> tuple[int, int, int]:
-    """(tokens, media, audio) of one content part."""
-    if isinstance(part, str):
-        return estimate_tokens(part), 0, 0
-    if not isinstance(part, Mapping):
-        return 0, 0, 0
-    kind, inner = part.get("type"), part.get(str(part.get("type")))
-    inner = inner if isinstance(inner, Mapping) else {}
-    if kind == "image_url":
-        return (85 if inner.get("detail") == "low" else 765), 1, 0
-    if kind == "input_audio":
-        data = inner.get("data")
-        return max(1, (len(data) * 75 + 3999) // 4000 if isinstance(data, str) else 1), 1, 1
-    if kind == "file":
-        name = inner.get("filename")
-        return 250 + estimate_tokens(name if isinstance(name, str) else ""), 1, 0
-    if kind in ("video_url", "input_video", "video"):
-        return 1000, 1, 0
-    text = part.get("text")
-    return (estimate_tokens(text) if isinstance(text, str) else 0), 0, 0
-
-
-def count_prompt(body: Mapping[str, Any]) -> Prompt:
-    tokens = media = audio = 0
-    messages = body.get("messages")
-    if isinstance(messages, list):
-        tokens += 3
-        for m in messages:
-            tokens += 4
-            if not isinstance(m, Mapping):
-                continue
-            content = m.get("content")
-            for p in content if isinstance(content, list) else [content]:
-                t, md, au = _part(p)
-                tokens, media, audio = tokens + t, media + md, audio + au
-            if isinstance(m.get("name"), str):
-                tokens += estimate_tokens(m["name"])
-            for call in m.get("tool_calls") or [] if isinstance(m.get("tool_calls"), list) else []:
-                fn = call.get("function") if isinstance(call, Mapping) else None
-                if isinstance(fn, Mapping):
-                    texts = (fn.get("name"), fn.get("arguments"))
-                    tokens += sum(estimate_tokens(v) for v in texts if isinstance(v, str))
-    prompt = body.get("prompt")
-    for item in prompt if isinstance(prompt, list) else [] if prompt is None else [prompt]:
-        for leaf in item if isinstance(item, list) else [item]:
-            tokens += estimate_tokens(leaf) if isinstance(leaf, str) else 1 if _int(leaf) is not None else 0
-    if body.get("tools"):
-        tokens += estimate_tokens(json.dumps(body["tools"], sort_keys=True, separators=(",", ":"), default=str))
-    return Prompt(tokens, media, audio)
 
 
 def _text_of(content: Any) -> str:
@@ -266,13 +190,13 @@ def _choice(req: _Request, rng: Random, index: int) -> Choice:
         lo, hi = _EFFORT.get(req.effort, _EFFORT["medium"])
         target = min(rng.randint(lo, hi), req.reasoning_cap if req.reasoning_cap is not None else hi)
         if spec.reasoning == "visible" and target > 0:
-            r_text = _reasoning_text(fake, rng, req.topic, target)
-            r_text = _truncate(r_text, req.reasoning_cap) if req.reasoning_cap is not None else r_text
+            r_text = reasoning_text(fake, rng, req.topic, target)
+            r_text = truncate(r_text, req.reasoning_cap) if req.reasoning_cap is not None else r_text
             r_tokens = estimate_tokens(r_text)
         else:
             r_tokens = max(target, 0)
     if req.limit is not None and r_tokens >= req.limit:
-        return Choice(index, "", _truncate(r_text, req.limit) if r_text else None, (), "length", 0, req.limit)
+        return Choice(index, "", truncate(r_text, req.limit) if r_text else None, (), "length", 0, req.limit)
     budget = None if req.limit is None else req.limit - r_tokens
 
     calls: tuple[ToolCall, ...] = ()
@@ -288,7 +212,7 @@ def _choice(req: _Request, rng: Random, index: int) -> Choice:
         )
         content = None
     else:
-        content = _content(req, fake, rng, words)
+        content = answer(req.format, req.topic, req.prefill, fake, rng, words)
 
     finish = "tool_calls" if calls else "stop"
     used = sum(estimate_tokens(c.arguments) for c in calls)
@@ -296,11 +220,11 @@ def _choice(req: _Request, rng: Random, index: int) -> Choice:
         hits = [i for i in (content.find(s) for s in req.stops) if i >= 0]
         content = content[: min(hits)] if hits else content
         if budget is not None and estimate_tokens(content) + used > budget:
-            content, finish = _truncate(content, max(budget - used, 0)), "length"
+            content, finish = truncate(content, max(budget - used, 0)), "length"
     if budget is not None and used > budget:
         left, cut = budget, []
         for c in calls:
-            cut.append(ToolCall(c.id, c.name, _truncate(c.arguments, max(left, 0))))
+            cut.append(ToolCall(c.id, c.name, truncate(c.arguments, max(left, 0))))
             left -= estimate_tokens(c.arguments)
         calls, finish = tuple(cut), "length"
     tokens = estimate_tokens(content or "") + sum(estimate_tokens(c.arguments) for c in calls)
@@ -334,103 +258,3 @@ def _pick_tools(req: _Request, rng: Random) -> list[_Tool]:
         chosen.append(pool.pop(i))
         weights.pop(i)
     return chosen
-
-
-def _sentences(fake: Faker, rng: Random, target: int, count: int) -> list[str]:
-    """Natural sentences totalling about ``target`` tokens (at most four; ``count`` sets their typical length)."""
-    per, size = max(4, min(20, round(target / 1.6 / max(count, 1)))), 0
-    out: list[str] = []
-    for _ in range(4 if count > 0 else 0):
-        sentence = fake.sentence(nb_words=max(3, per + rng.randint(-2, 2)), variable_nb_words=False)
-        cost = estimate_tokens(sentence) + 1
-        if out and size + cost > target + 8:
-            break
-        out.append(sentence)
-        size += cost
-        if size >= target:
-            break
-    return out
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:2] != "I " else text
-
-
-def _json_object(fake: Faker, rng: Random, topic: str) -> dict[str, Any]:
-    extras: list[tuple[str, Callable[[], Any]]] = [
-        ("topic", lambda: topic or " ".join(fake.words(2))),
-        ("summary", lambda: fake.sentence(nb_words=8)),
-        ("confidence", lambda: round(rng.uniform(0.5, 1.0), 2)),
-        ("tags", lambda: fake.words(rng.randint(1, 3))),
-        ("count", lambda: rng.randint(1, 50)),
-        ("valid", lambda: rng.random() < 0.7),
-    ]
-    out: dict[str, Any] = {"answer": fake.sentence(nb_words=rng.randint(6, 14))}
-    for key, make in rng.sample(extras, rng.randint(1, 3)):
-        out[key] = make()
-    return out
-
-
-def _content(req: _Request, fake: Faker, rng: Random, words: Callable[[int], str]) -> str:
-    kind = req.format.get("type")
-    if kind == "json_schema":
-        holder = req.format.get("json_schema")
-        schema = holder.get("schema") if isinstance(holder, Mapping) else None
-        if isinstance(schema, dict | bool):
-            return json.dumps(schemagen.instance(schema, rng, words))
-    if kind in ("json_object", "json_schema"):
-        return json.dumps(_json_object(fake, rng, req.topic))
-    target, count = rng.randint(12, 90), rng.randint(1, 4)
-    if req.prefill:
-        tail = req.prefill.rstrip()
-        if tail.endswith("{"):
-            return json.dumps(_json_object(fake, rng, req.topic))[1:]
-        lead = "" if req.prefill[-1].isspace() else " "
-        if tail[-1:] in (".", "!", "?", ":", ")"):
-            return lead + " ".join(_sentences(fake, rng, target, count))
-        phrase = " ".join(fake.words(rng.randint(3, 8))) + "."
-        return lead + " ".join([phrase, *_sentences(fake, rng, target, count - 1)])
-    parts = _sentences(fake, rng, target, count)
-    if req.topic and rng.random() < 0.6:
-        opener = rng.choice(_OPENERS).format(t=req.topic)
-        parts[0] = opener + (_lower_first(parts[0]) if opener.endswith(", ") else parts[0])
-    return " ".join(parts)
-
-
-def _reasoning_text(fake: Faker, rng: Random, topic: str, target: int) -> str:
-    text = f"The user is asking about {topic}." if topic else "Let me think about what is being asked."
-    while estimate_tokens(text) < target:
-        sentence = fake.sentence(nb_words=rng.randint(6, 16))
-        prefix = rng.choice(_THINK)
-        text += " " + (prefix + _lower_first(sentence) if prefix else sentence)
-    return text
-
-
-def _truncate(text: str, tokens: int) -> str:
-    """Cut ``text`` to exactly ``tokens`` estimated tokens (at a word end when one is close)."""
-    if estimate_tokens(text) <= tokens:
-        return text
-    if tokens <= 0:
-        return ""
-    end = 4 * tokens
-    for j in range(end, end - 4, -1):
-        if text[j].isspace() and not text[j - 1].isspace():
-            return text[:j]
-    return text[:end]
-
-
-def pieces(text: str, max_pieces: int | None = None) -> list[str]:
-    """Stream chunks of about one token each (a word with its leading space; long words every 4 characters)."""
-    out: list[str] = []
-    for match in _PIECE.finditer(text):
-        tok = match.group()
-        head = len(tok) - len(tok.lstrip())
-        if len(tok) - head <= 8:
-            out.append(tok)
-            continue
-        out.append(tok[: head + 4])
-        out.extend(tok[i : i + 4] for i in range(head + 4, len(tok), 4))
-    if max_pieces is not None and len(out) > max(max_pieces, 1):
-        m, size = max(max_pieces, 1), len(out)
-        out = ["".join(out[i * size // m : (i + 1) * size // m]) for i in range(m)]
-    return out

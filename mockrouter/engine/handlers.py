@@ -18,7 +18,7 @@ from mockrouter.contract.operations import Operation, Params
 from mockrouter.kinds import Profile
 from mockrouter.settings import Settings
 from mockrouter.state.journal import Journal
-from mockrouter.state.memory import KeyState, State
+from mockrouter.state.protocol import KeyState, State
 from mockrouter.world import World
 
 __all__ = ["HANDLERS", "Engine", "Handler", "OpRequest", "handles"]

@@ -20,6 +20,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockrouter.kinds import FaultKind, Outcome
 from mockrouter.world import Endpoint, Stub
 
 __all__ = ["CREATED_MARK", "ID_MARK", "Admission", "Memo", "Prepared", "fill", "fill_record"]
@@ -98,10 +99,10 @@ class Prepared:
     delay_ms: float = 0.0
     events: list[bytes] = field(default_factory=list)  # stream event templates
     delays_ms: list[float] = field(default_factory=list)
-    outcome: str | None = None  # set on the journal entry up front ("mid_stream_error" without streaming)
+    outcome: Outcome | None = None  # set on the journal entry up front (MID_STREAM_ERROR without streaming)
     disconnect: bool = False
     break_after: int | None = None
-    break_kind: str | None = None
+    break_kind: FaultKind | None = None
     stall_ms: float = 0.0
     error_event: bytes | None = None
     replayable: bool = True

@@ -17,10 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 from mockrouter import errors
-from mockrouter.engine.generation import count_prompt
+from mockrouter.engine.tokens import count_prompt
 from mockrouter.errors import MockRouterError
 from mockrouter.seeding import derive
-from mockrouter.state.memory import Snapshot
+from mockrouter.state.protocol import Snapshot
 from mockrouter.world import Endpoint, Model, World
 
 __all__ = ["AUTO", "Attempt", "Plan", "plan", "resolve"]
@@ -28,12 +28,11 @@ __all__ = ["AUTO", "Attempt", "Plan", "plan", "resolve"]
 AUTO = "openrouter/auto"
 ROUTING_VARIANTS = ("nitro", "floor", "online", "thinking", "extended", "exacto")
 #: request fields that ``require_parameters`` turns into hard filters
-PARAMETERS = (
-    "temperature", "top_p", "top_k", "min_p", "top_a", "frequency_penalty", "presence_penalty",
-    "repetition_penalty", "max_tokens", "logit_bias", "logprobs", "top_logprobs", "seed", "response_format",
-    "stop", "tools", "tool_choice", "parallel_tool_calls", "include_reasoning", "reasoning",
-    "max_completion_tokens", "verbosity", "reasoning_effort",
-)  # fmt: skip
+PARAMETERS = tuple(
+    "temperature top_p top_k min_p top_a frequency_penalty presence_penalty repetition_penalty max_tokens logit_bias "
+    "logprobs top_logprobs seed response_format stop tools tool_choice parallel_tool_calls include_reasoning reasoning "
+    "max_completion_tokens verbosity reasoning_effort".split()
+)
 _ALIASES = {"max_completion_tokens": "max_tokens", "reasoning_effort": "reasoning"}
 
 
@@ -120,9 +119,10 @@ def _filter(model: Model, body: Mapping[str, Any], snap: Snapshot, prompt_tokens
     only, ignore = _refs(prefs.get("only")), _refs(prefs.get("ignore"))
     if only or ignore:
         kept = [
-            (e, b) for e, b in candidates
+            (e, b)
+            for e, b in candidates
             if (not only or any(_matches(e, r) for r in only)) and not any(_matches(e, r) for r in ignore)
-        ]  # fmt: skip
+        ]
         if not kept:
             raise errors.no_allowed_providers(sorted({e.tag for e, _ in candidates}), list(prefs.get("only") or []))
         candidates = kept
@@ -133,10 +133,11 @@ def _filter(model: Model, body: Mapping[str, Any], snap: Snapshot, prompt_tokens
             raise errors.no_endpoints(model.id)
     if prefs.get("data_collection") == "deny" or prefs.get("zdr"):
         candidates = [
-            (e, b) for e, b in candidates
+            (e, b)
+            for e, b in candidates
             if not (prefs.get("data_collection") == "deny" and e.data_policy.training)
             and not (prefs.get("zdr") and not e.data_policy.zdr)
-        ]  # fmt: skip
+        ]
         if not candidates:
             raise errors.MockRouterError(
                 404, "No endpoints found matching your data policy. Configure: https://openrouter.ai/settings/privacy"

@@ -32,13 +32,27 @@ def generation_record(
         sum(c.completion_tokens + c.reasoning_tokens for c in choices) * 1000 / outcome.timeline.tokens_per_second
     )
     responses = [
-        {"id": None, "endpoint_id": f.attempt.endpoint.tag, "model_permaslug": f.attempt.model.canonical_slug,
-         "provider_name": f.attempt.provider, "status": f.error.status, "latency": round(f.latency_ms),
-         "is_byok": f.attempt.byok}
+        {
+            "id": None,
+            "endpoint_id": f.attempt.endpoint.tag,
+            "model_permaslug": f.attempt.model.canonical_slug,
+            "provider_name": f.attempt.provider,
+            "status": f.error.status,
+            "latency": round(f.latency_ms),
+            "is_byok": f.attempt.byok,
+        }
         for f in outcome.failures
-    ] + [{"id": f"chatcmpl-{served.id[-20:]}", "endpoint_id": attempt.endpoint.tag,
-          "model_permaslug": attempt.model.canonical_slug, "provider_name": attempt.provider, "status": 200,
-          "latency": latency, "is_byok": attempt.byok}]  # fmt: skip
+    ] + [
+        {
+            "id": f"chatcmpl-{served.id[-20:]}",
+            "endpoint_id": attempt.endpoint.tag,
+            "model_permaslug": attempt.model.canonical_slug,
+            "provider_name": attempt.provider,
+            "status": 200,
+            "latency": latency,
+            "is_byok": attempt.byok,
+        }
+    ]
     return {
         "_account": account,
         "id": served.id,
@@ -97,6 +111,19 @@ def self_router(body: dict[str, Any]) -> str | None:
     return "openrouter/auto" if (body.get("model") or "openrouter/auto") == "openrouter/auto" else None
 
 
-ERA_B_FIELDS = ("router", "provider_responses", "http_referer", "user_agent", "app_title", "service_tier", "data_region",
-                     "session_id", "request_id", "num_fetches", "web_search_engine", "preset_id", "workspace_id",
-                     "response_cache_source_id")  # fmt: skip
+ERA_B_FIELDS = (
+    "router",
+    "provider_responses",
+    "http_referer",
+    "user_agent",
+    "app_title",
+    "service_tier",
+    "data_region",
+    "session_id",
+    "request_id",
+    "num_fetches",
+    "web_search_engine",
+    "preset_id",
+    "workspace_id",
+    "response_cache_source_id",
+)

@@ -38,8 +38,13 @@ def replay_reply(rec: Mapping[str, Any], time_scale: float, keepalive_s: float) 
     if events is not None:
         payloads = [f"data: {e['data']}\n\n".encode() for e in events]
         delays = [float(e.get("delay_ms", 0.0)) for e in events]
-        return Reply(200, headers=headers, content_type="text/event-stream", time_scale=time_scale,
-                     stream=Stream(payloads, delays, time_scale=time_scale, keepalive_s=keepalive_s))  # fmt: skip
+        return Reply(
+            200,
+            headers=headers,
+            content_type="text/event-stream",
+            time_scale=time_scale,
+            stream=Stream(payloads, delays, time_scale=time_scale, keepalive_s=keepalive_s),
+        )
     body = resp.get("body")
     raw = (
         body.encode() if isinstance(body, str) else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()

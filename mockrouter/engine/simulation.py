@@ -16,7 +16,7 @@ from mockrouter.engine.planner import Attempt, Plan
 from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault
 from mockrouter.kinds import FaultKind
-from mockrouter.state.memory import Snapshot
+from mockrouter.state.protocol import Snapshot
 from mockrouter.world import Latency
 
 __all__ = ["Failure", "Outcome", "Timeline", "simulate", "user_text"]
@@ -39,7 +39,7 @@ class Timeline:
     tokens_per_second: float = 80.0
     jitter: float = 0.0
     break_after: int | None = None  # chunks delivered before the break
-    break_kind: str | None = None  # "mid_stream" | "stall" | "disconnect"
+    break_kind: FaultKind | None = None  # MID_STREAM, STALL or DISCONNECT
     stall_ms: float = 0.0
     wait_ms: float = 0.0  # time before an error answer (failed attempts, timeouts)
 
@@ -112,8 +112,9 @@ def _attempt_error(
     for fault in faults:
         if fault.kind in (FaultKind.OUTAGE, FaultKind.PROVIDER_ERROR) and _targets(fault, attempt, first):
             status = fault.status or (503 if fault.kind is FaultKind.OUTAGE else 502)
-            err = errors.provider_error(status, name, model=model.id, is_byok=attempt.byok, retry_after=fault.retry_after,
-                                        message=fault.message)  # fmt: skip
+            err = errors.provider_error(
+                status, name, model=model.id, is_byok=attempt.byok, retry_after=fault.retry_after, message=fault.message
+            )
             return err
     outage = next((o for o in r.outages if o.start_s <= snap.elapsed_s < o.end_s), None)
     if r.down or outage or e.provider.slug in snap.down or e.tag in snap.down:
@@ -122,11 +123,23 @@ def _attempt_error(
     if attempt.byok:
         key = snap.byok.get(e.provider.slug)
         if key is not None and key.status == "invalid":
-            return errors.provider_error(401, name, {"error": {"message": "Incorrect API key provided.", "code": "invalid_api_key"}},
-                                         model=model.id, is_byok=True, message="Provider returned error")  # fmt: skip
+            return errors.provider_error(
+                401,
+                name,
+                {"error": {"message": "Incorrect API key provided.", "code": "invalid_api_key"}},
+                model=model.id,
+                is_byok=True,
+                message="Provider returned error",
+            )
         if key is not None and key.status == "rate_limited":
-            return errors.provider_error(429, name, f"{model.id} is rate-limited on your {name} key.", model=model.id,
-                                         is_byok=True, retry_after=r.retry_after_s)  # fmt: skip
+            return errors.provider_error(
+                429,
+                name,
+                f"{model.id} is rate-limited on your {name} key.",
+                model=model.id,
+                is_byok=True,
+                retry_after=r.retry_after_s,
+            )
     for status, rate in sorted(r.error_rates.items()):
         if rate and rnd.random() < rate:
             return errors.provider_error(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
+from mockrouter.kinds import Profile
 from mockrouter.world import Endpoint
 
 __all__ = ["BYOK_FEE", "Usage", "account", "affordable_tokens", "max_cost", "usage_block"]
@@ -86,7 +87,7 @@ def account(
     )
 
 
-def usage_block(u: Usage, profile: str, include_cost: bool) -> dict[str, Any]:
+def usage_block(u: Usage, profile: Profile, include_cost: bool) -> dict[str, Any]:
     """The ``usage`` object; cost fields only when ``include_cost`` (always in the current API)."""
     block: dict[str, Any] = {
         "prompt_tokens": u.prompt_tokens,
@@ -98,7 +99,7 @@ def usage_block(u: Usage, profile: str, include_cost: bool) -> dict[str, Any]:
         block["is_byok"] = u.is_byok
     block["prompt_tokens_details"] = {"cached_tokens": u.cached_tokens}
     if include_cost:
-        if profile == "launch":
+        if not profile.usage_details:
             block["cost_details"] = {"upstream_inference_cost": u.upstream_cost}
         else:
             block["prompt_tokens_details"].update({"cache_write_tokens": 0, "audio_tokens": 0, "video_tokens": 0})
@@ -108,7 +109,7 @@ def usage_block(u: Usage, profile: str, include_cost: bool) -> dict[str, Any]:
                 "upstream_inference_completions_cost": float(u.completion_cost.quantize(_Q)),
             }
     block["completion_tokens_details"] = {"reasoning_tokens": u.reasoning_tokens}
-    if profile != "launch":
+    if profile.usage_details:
         block["completion_tokens_details"].update({"image_tokens": 0, "audio_tokens": 0})
     return block
 

@@ -10,6 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from mockrouter.contract.operations import operations
+from mockrouter.kinds import Outcome
 from mockrouter.seeding import fingerprint
 from mockrouter.state.journal import Entry, Journal, key_digest
 
@@ -46,8 +47,16 @@ def judge(journal: Journal | list[Entry], key: str | None = None, since: float =
                 continue
             gap = nxt.time - prev.time - (prev.duration_ms or 0) / 1000.0
             wait = _retry_after(prev)
-            retries.append({"key": items[0].key, "after_request": prev.id, "retry": nxt.id, "status": prev.status,
-                            "gap_s": round(gap, 3), "retry_after_s": wait})  # fmt: skip
+            retries.append(
+                {
+                    "key": items[0].key,
+                    "after_request": prev.id,
+                    "retry": nxt.id,
+                    "status": prev.status,
+                    "gap_s": round(gap, 3),
+                    "retry_after_s": wait,
+                }
+            )
             if wait is not None and gap + 0.05 < wait:
                 problems.append(
                     f"request {nxt.id} retried {gap:.2f}s after a {prev.status} that said Retry-After: {prev.retry_after}"
@@ -62,7 +71,7 @@ def judge(journal: Journal | list[Entry], key: str | None = None, since: float =
         if len(gaps) < 2
         else ("growing" if all(b >= a * 0.9 for a, b in zip(gaps, gaps[1:], strict=False)) else "flat")
     )
-    mid = [e for e in entries if e.outcome == "mid_stream_error"]
+    mid = [e for e in entries if e.outcome == Outcome.MID_STREAM_ERROR]
     identified = [e for e in entries if e.header("http-referer")]
     titled = [e for e in entries if e.header("x-title") or e.header("x-openrouter-title")]
     if entries and not identified:

@@ -78,8 +78,10 @@ class Recorder:
             body_doc: Any = json.loads(raw) if raw else None
         except ValueError:
             body_doc = raw.decode("utf-8", "replace")
-        record: dict[str, Any] = {"name": f"{scope['method']} {path} #{len(self.recordings) + 1}",
-                                  "request": {"method": scope["method"], "path": path}}  # fmt: skip
+        record: dict[str, Any] = {
+            "name": f"{scope['method']} {path} #{len(self.recordings) + 1}",
+            "request": {"method": scope["method"], "path": path},
+        }
         if body_doc is not None:
             record["request"]["body"] = body_doc
         auth = next((v for k, v in headers if k.lower() == "authorization"), None)
@@ -120,8 +122,15 @@ class Recorder:
         self.recordings.append(record)
         self._save()
         n_events = len(response.get("events", []))
-        log.info("recorded #%d %s %s -> %s%s into %s", len(self.recordings), scope["method"], path,
-                 response["status"], f" ({n_events} events)" if n_events else "", self.out)  # fmt: skip
+        log.info(
+            "recorded #%d %s %s -> %s%s into %s",
+            len(self.recordings),
+            scope["method"],
+            path,
+            response["status"],
+            f" ({n_events} events)" if n_events else "",
+            self.out,
+        )
 
 
 def serve(upstream: str, out: str, host: str, port: int) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.types import Message, Receive, Scope, Send
 
 from mockrouter.calls import Call, Reply, Stream
+from mockrouter.kinds import FaultKind, Outcome
 
 __all__ = ["AbortStream", "KEEPALIVE", "respond"]
 
@@ -80,7 +81,7 @@ class Responder:
             send, cork, start, {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
         )
         if reply.on_end:
-            reply.on_end("disconnected", 0, None)
+            reply.on_end(Outcome.DISCONNECTED, 0, None)
         raise AbortStream("simulated disconnect")
 
     async def _stream(self, stream: Stream, receive: Receive, send: Send, cork: Any) -> None:
@@ -89,27 +90,31 @@ class Responder:
         ]
         # the request body has been read: the next ASGI message is the client's disconnect
         gone: asyncio.Task[Message] = asyncio.get_running_loop().create_task(receive())  # type: ignore[arg-type]
-        sent, ttft, outcome = 0, None, "completed"
+        sent, ttft, outcome = 0, None, Outcome.COMPLETED
         scale = stream.time_scale
         target = self.call.arrived or time.monotonic()
         events, delays, count = stream.events, stream.delays_ms, len(stream.events)
         i = 0
         try:
-            await _together(send, cork, {"type": "http.response.start", "status": 200, "headers": headers},
-                            {"type": "http.response.body", "body": KEEPALIVE, "more_body": True})  # fmt: skip
+            await _together(
+                send,
+                cork,
+                {"type": "http.response.start", "status": 200, "headers": headers},
+                {"type": "http.response.body", "body": KEEPALIVE, "more_body": True},
+            )
             while i < count:
                 if i == stream.break_after and i < count - 1:
-                    if stream.break_kind == "mid_stream" and stream.error_event is not None:
+                    if stream.break_kind == FaultKind.MID_STREAM and stream.error_event is not None:
                         tail = stream.error_event + (b"data: [DONE]\n\n" if stream.done_after_error else b"")
                         await send({"type": "http.response.body", "body": tail, "more_body": True})
-                        outcome = "mid_stream_error"
+                        outcome = Outcome.MID_STREAM_ERROR
                         break
-                    if stream.break_kind == "disconnect":
-                        outcome = "disconnected"
+                    if stream.break_kind == FaultKind.DISCONNECT:
+                        outcome = Outcome.DISCONNECTED
                         raise AbortStream("simulated disconnect")
-                    if stream.break_kind == "stall":
+                    if stream.break_kind == FaultKind.STALL:
                         target += stream.stall_ms * scale / 1000.0
-                        outcome = "stalled"
+                        outcome = Outcome.STALLED
                 if scale:
                     target += delays[i] * scale / 1000.0
                     if i == 0:
@@ -117,7 +122,7 @@ class Responder:
                     else:
                         await wait_until(target)
                 if gone.done():
-                    outcome = "cancelled"
+                    outcome = Outcome.CANCELLED
                     break
                 end = i + 1
                 if i > 0:  # events already due go out in one write (the first token always alone)
@@ -137,14 +142,14 @@ class Responder:
                     ttft = round((time.monotonic() - self.call.arrived) * 1000, 3) if self.call.arrived else None
                     await asyncio.sleep(0)  # let other streams due now send their first token before our rest
                 i = end
-            if outcome == "stalled":
-                outcome = "completed"
+            if outcome is Outcome.STALLED:
+                outcome = Outcome.COMPLETED
             if not (i == count and stream.break_after is None):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
-            outcome = "cancelled"
+            outcome = Outcome.CANCELLED
         except asyncio.CancelledError:
-            outcome = "cancelled"
+            outcome = Outcome.CANCELLED
             raise
         finally:
             if gone.done() and not gone.cancelled():

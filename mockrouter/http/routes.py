@@ -51,8 +51,9 @@ async def read_call(scope: Scope, receive: Receive, max_bytes: int) -> Call:
     qs: bytes = scope.get("query_string", b"")
     query = dict(parse_qsl(qs.decode("latin-1"), keep_blank_values=True)) if qs else {}
     client = scope.get("client")
-    return Call(method, scope["path"], query, headers, b"".join(chunks), client[0] if client else None, arrived,
-                too_large)  # fmt: skip
+    return Call(
+        method, scope["path"], query, headers, b"".join(chunks), client[0] if client else None, arrived, too_large
+    )
 
 
 def _grouped(surface: Surface | None = None) -> dict[str, dict[str, Operation]]:

@@ -180,8 +180,10 @@ def _supervise(settings: Settings, world: World) -> None:
     settings = settings.with_(port=reserved.getsockname()[1])
     shared = None if hasattr(socket, "SO_REUSEPORT") else reserved
     context = multiprocessing.get_context("fork")
-    workers = [context.Process(target=_worker, args=(settings, world, shared), name=f"mockrouter-worker-{i + 1}")
-               for i in range(settings.workers)]  # fmt: skip
+    workers = [
+        context.Process(target=_worker, args=(settings, world, shared), name=f"mockrouter-worker-{i + 1}")
+        for i in range(settings.workers)
+    ]
     stopping = False
 
     def stop(signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:

@@ -19,6 +19,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mockrouter.kinds import Outcome
+
 __all__ = ["Entry", "Journal", "key_digest", "log_line", "redact"]
 
 
@@ -54,7 +56,7 @@ class Entry:
     provider: str | None = None
     stream: bool = False
     status: int = 0
-    outcome: str = "pending"  # ok | error | invalid | unmatched | mid_stream_error | cancelled | disconnected | stalled
+    outcome: str = Outcome.PENDING  # a kinds.Outcome (kept as its text in the journal's JSON and the shared store)
     error: str | None = None
     stub: str | None = None
     near_misses: list[dict[str, Any]] = field(default_factory=list)
@@ -199,5 +201,5 @@ def log_line(entry: Entry) -> None:
     )
     cost = f" ${entry.cost:.6f}" if entry.cost is not None else ""
     error = f" {entry.error!r}" if entry.error else ""
-    access_log.info("%s %s %s %s%s %.1fms%s%s", entry.method, entry.path, entry.status, entry.outcome, route,
-                    entry.duration_ms or 0.0, cost, error)  # fmt: skip
+    fields = (entry.method, entry.path, entry.status, entry.outcome, route, entry.duration_ms or 0.0, cost, error)
+    access_log.info("%s %s %s %s%s %.1fms%s%s", *fields)

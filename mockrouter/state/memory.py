@@ -2,7 +2,7 @@
 counters, free-model rate windows, generations, runtime stubs/faults and runtime settings (seed, time
 scale, providers down).
 
-Everything outside this module goes through ``State``'s methods, never its containers: that is the state
+Everything outside this module goes through the methods of the ``State`` protocol (``state.protocol``), never its containers: that is the state
 interface a shared store implements for several workers (``mockrouter.state.redis``). One event loop means
 every method here runs without an ``await`` in the middle, so a check-and-debit is atomic: 100 concurrent
 requests can neither lose nor double a debit. ``snapshot()`` is what the pure planner sees. ``reset()``
@@ -12,66 +12,22 @@ goes back to the world's initial state.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import MutableMapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from mockrouter.faults import Fault
+from mockrouter.state.protocol import DAY as _DAY
+from mockrouter.state.protocol import AccountState, KeyState, Snapshot
 from mockrouter.world import Account, ByokKey, Key, Stub, World
 
-__all__ = ["AccountState", "KeyState", "Snapshot", "State"]
-
-_DAY = 86_400
+__all__ = ["MemoryState"]
 
 
-@dataclass(slots=True)
-class AccountState:
-    id: str
-    credits: float
-    usage: float
-    purchased: bool
-    byok: dict[str, ByokKey]
-    free_minute: deque[float] = field(default_factory=deque)
-    free_day: deque[float] = field(default_factory=deque)
+class MemoryState:
+    """The in-memory :class:`~mockrouter.state.protocol.State` of one worker."""
 
-    @property
-    def balance(self) -> float:
-        return self.credits - self.usage
-
-
-@dataclass(slots=True)
-class KeyState:
-    key: Key
-    account: AccountState
-    usage: float = 0.0
-    byok_usage: float = 0.0
-    #: UTC day -> [cost, byok cost]: bounded memory whatever the request count (at most ~31 days kept)
-    days: dict[int, list[float]] = field(default_factory=dict)
-
-    @property
-    def limit_remaining(self) -> float | None:
-        if self.key.limit is None:
-            return None
-        spent = self.usage + (self.byok_usage if self.key.include_byok_in_limit else 0.0)
-        return round(self.key.limit - spent, 12)
-
-    def usage_since(self, seconds: float, now: float, byok: bool = False) -> float:
-        """Usage in the current UTC day (``seconds`` = one day), or the last 7 / 30 days."""
-        first = int(now // _DAY) - int(seconds // _DAY) + 1
-        return round(sum(v[1] if byok else v[0] for d, v in self.days.items() if d >= first), 12)
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """What the planner may know about the account and the world's clock."""
-
-    byok: dict[str, ByokKey]
-    elapsed_s: float
-    down: frozenset[str]
-
-
-class State:
     def __init__(self, world: World, generations_size: int = 10_000, seed: int = 0, time_scale: float = 1.0) -> None:
         self.world = world
         self.generations_size = generations_size

@@ -17,8 +17,9 @@ Check-and-update steps are Lua scripts: free-model windows and ``times``-limited
 patterns), generation records and journal entries are stored pickled (faster than JSON); the store is the mock's own,
 trusted like its fixture files.
 
-Generations: each worker keeps the last ``generations_size`` records it made (plain writes, no script: the store
-holds at most workers x ``generations_size``); any worker finds any of them.
+Keys and accounts in the store are :mod:`~mockrouter.state.redis_keys` (``KeyRecords``); generation records
+:mod:`~mockrouter.state.redis_generations` (``GenerationRecords``: each worker keeps the last ``generations_size``
+it made; any worker finds any of them).
 
 Known limit: a stub is chosen from the scenario states read at ``begin()``; two requests racing on two
 workers for the same scenario transition may both see the old state (one worker never races itself).
@@ -27,52 +28,32 @@ workers for the same scenario transition may both see the old state (one worker 
 from __future__ import annotations
 
 import asyncio
-import functools
 import itertools
 import json
 import os
 import pickle
 import time
-from collections import ChainMap, deque
 from collections.abc import MutableMapping
 from dataclasses import replace
-from typing import Any, NamedTuple
+from typing import Any
 
 from mockrouter.faults import Fault
-from mockrouter.state.journal import key_digest
-from mockrouter.state.memory import _DAY, AccountState, KeyState, State
-from mockrouter.state.scripts import FREE, TAKE, UPDATE, pickle_stub
-from mockrouter.state.store import Commands, Encodings, Store, from_pico, pairs, to_pico
-from mockrouter.world import ByokKey, Key, Stub, World
+from mockrouter.state.memory import MemoryState
+from mockrouter.state.protocol import DAY as _DAY
+from mockrouter.state.protocol import AccountState, KeyState
+from mockrouter.state.redis_generations import GenerationRecords
+from mockrouter.state.redis_keys import KeyRecords, text
+from mockrouter.state.scripts import FREE, TAKE, pickle_stub
+from mockrouter.state.store import Commands, Store, pairs
+from mockrouter.world import ByokKey, Stub, World
 
 __all__ = ["RedisState"]
 
-_PICKLE = pickle.HIGHEST_PROTOCOL
 _PREFETCH_S = 0.05
 _IDS_MAX = 64  # journal ids a turn reserves at most in one go
 
 
-def _text(raw: bytes | str) -> str:
-    return raw.decode() if isinstance(raw, bytes) else raw
-
-
-def _scores(raw: Any) -> list[float]:
-    """Scores from ``ZRANGEBYSCORE ... WITHSCORES`` (pairs or a flat list, as the client parsed it)."""
-    if raw and isinstance(raw[0], (tuple, list)):
-        return [float(score) for _, score in raw]
-    return [float(score) for score in raw[1::2]]
-
-
-class _Token(NamedTuple):
-    base: Key
-    digest: str
-    key_key: str
-    account_key: str
-    free_day: str
-    reads: tuple[bytes, bytes]  # HGETALL of the key's and the account's hashes, encoded
-
-
-class RedisState(State):
+class RedisState(MemoryState):
     """The state of every worker sharing ``store``; ``fresh`` starts it again from the world (the parent
     process does that once, before the workers start)."""
 
@@ -97,20 +78,16 @@ class RedisState(State):
         self.stub_hits: dict[str, int] = {}
         self._version: bytes | None = None
         self.epoch = 0
-        State.changed(self)
-        self._registered: set[str] = set()  # key digests this worker has added to the key and account sets
+        MemoryState.changed(self)
+        self._key_records = KeyRecords(world, store)
+        self._generations = GenerationRecords(store, generations_size)
         self._members = itertools.count()
         k = store.key
         self._v, self._ids, self._journal_epoch, self._conf = k("v"), k("ids"), k("j-epoch"), k("s", "conf")
         self._stubs, self._faults, self._fault_hits = k("s", "stubs"), k("s", "faults"), k("s", "fault-hits")
         self._scenarios, self._hits = k("s", "scenarios"), k("s", "stub-hits")
-        self._accounts, self._keys = k("s", "accounts"), k("s", "keys")
-        self._gens = k("s", "gens")
-        self._remembered: deque[str] = deque()  # the generations this worker made, oldest first
-        self._updated: set[str] = set()  # those it changed since (a stream's finish: its own worker's)
         self._watch_scenarios, self._watch_hits = True, tuple[str, ...]()
         self._prefetched: tuple[str, float, list[Any]] | None = None  # a key state read by ``begin``, and when
-        self._tokens: dict[str, _Token] = {}
         # the event loop's turn whose reads hold (``begin``): its number (``Store.turn``), journal epoch, reserved
         # ids [next, end), key states; how many ids the last turn took and how many requests this one served
         self._turn: int | None = None
@@ -118,7 +95,6 @@ class RedisState(State):
         self._key_states: dict[str, KeyState] = {}
         self._head = store.pack("GET", self._v), store.pack("GET", self._journal_epoch)
         self._reserve: dict[int, bytes] = {}  # INCRBY ids n, encoded
-        self._templates = Encodings(functools.partial(pickle.dumps, protocol=_PICKLE))
         if fresh:
             self.reset()
         else:
@@ -145,7 +121,7 @@ class RedisState(State):
             self._next_id += 1
             self._prefetched = None
             if token not in self._key_states:
-                self._prefetched = (token, time.monotonic(), store.run(*self._key_reads(token, time.time())))
+                self._prefetched = (token, time.monotonic(), store.run(*self._key_records.reads(token, time.time())))
             return
         if in_turn:  # the turn used up its ids: twice as many
             want = min(_IDS_MAX, 2 * self._want)
@@ -164,7 +140,7 @@ class RedisState(State):
         elif watch_hits:
             commands.append(("HMGET", self._hits, *watch_hits))
         if token is not None:
-            commands += self._key_reads(token, time.time())
+            commands += self._key_records.reads(token, time.time())
         results = store.run(*commands)
         version, last_id, epoch = results[0], int(results[1]), int(results[2] or 0)
         store.next_entry = last_id - want + 1, epoch
@@ -174,10 +150,10 @@ class RedisState(State):
         before = self._watched() if watch_scenarios or watch_hits else None
         i = 3
         if watch_scenarios:
-            self.scenarios = {_text(k): _text(v) for k, v in pairs(results[i]).items()}
+            self.scenarios = {text(k): text(v) for k, v in pairs(results[i]).items()}
             i += 1
         if token is None:
-            self.stub_hits = {_text(k): int(v) for k, v in pairs(results[i]).items()}
+            self.stub_hits = {text(k): int(v) for k, v in pairs(results[i]).items()}
             i += 1
         elif watch_hits:
             hits = self.stub_hits = dict(self.stub_hits)
@@ -225,7 +201,7 @@ class RedisState(State):
         every = [*self.runtime_stubs, *self.world.stubs]
         self._watch_scenarios = any(stub.requires is not None for stub in every)
         self._watch_hits = tuple(sorted({stub.name for stub in every if stub.times is not None}))
-        self._registered.clear()
+        self._key_records.registered.clear()
         self._prefetched = None
         self.changed()
 
@@ -238,10 +214,9 @@ class RedisState(State):
     def reset(self) -> None:
         self.store.delete_state()
         self.scenarios, self.stub_hits = {}, {}
-        self._changed(
-            ("HSET", self._conf, "seed", self.initial_seed, "time_scale", repr(float(self.initial_time_scale)),
-             "started", repr(time.time())),
-        )  # fmt: skip
+        started = repr(time.time())
+        time_scale = repr(float(self.initial_time_scale))
+        self._changed(("HSET", self._conf, "seed", self.initial_seed, "time_scale", time_scale, "started", started))
 
     def update_settings(
         self, seed: int | None = None, time_scale: float | None = None, down: set[str] | None = None
@@ -258,153 +233,59 @@ class RedisState(State):
 
     # ------------------------------------------------------------------ accounts and keys
 
-    def _account_key(self, account_id: str) -> str:
-        return self.store.key("s", "account", account_id)
-
-    def _key_key(self, token: str) -> str:
-        return self.store.key("s", "key", key_digest(token))
-
-    def _free_keys(self, account_id: str) -> tuple[str, str]:
-        return self.store.key("s", "free", account_id, "minute"), self.store.key("s", "free", account_id, "day")
-
-    def _account_state(
-        self, account_id: str, h: dict[bytes, bytes], free_day: list[float] | None = None
-    ) -> AccountState:
-        a, d = self.world.accounts.get(account_id), self.world.defaults
-        credits = float(h[b"credits"]) if b"credits" in h else (a.credits if a else d.credits)
-        base = float(h[b"base"]) if b"base" in h else (a.usage if a else 0.0)
-        if b"byok" in h:
-            byok = {name: ByokKey(status, always) for name, (status, always) in json.loads(h[b"byok"]).items()}
-        else:
-            byok = dict(a.byok if a else d.byok)
-        usage = round(base + from_pico(h.get(b"used")), 12)
-        return AccountState(
-            account_id, credits, usage, a.purchased if a else d.purchased, byok, free_day=deque(free_day or ())
-        )
-
     def known_key(self, token: str) -> bool:
-        return token in self.world.keys or bool(self.store.run(("SISMEMBER", self._keys, key_digest(token)))[0])
+        return self._key_records.known(token)
 
     def account(self, account_id: str) -> AccountState | None:
-        member, h = self.store.run(
-            ("SISMEMBER", self._accounts, account_id), ("HGETALL", self._account_key(account_id))
-        )
-        if not member and account_id not in self.world.accounts:
-            return None
-        return self._account_state(account_id, pairs(h))
+        return self._key_records.account(account_id)
 
     def all_accounts(self) -> list[AccountState]:
-        members = self.store.run(("SMEMBERS", self._accounts))[0]
-        ids = [*self.world.accounts, *sorted(_text(m) for m in members if _text(m) not in self.world.accounts)]
-        hashes = self.store.run(*(("HGETALL", self._account_key(i)) for i in ids))
-        return [self._account_state(i, pairs(h)) for i, h in zip(ids, hashes, strict=True)]
-
-    def _base_key(self, token: str) -> Key:
-        return self._token(token).base
-
-    def _token(self, token: str) -> _Token:
-        """What a key's requests use over and over (the world's keys never change: kept, bounded)."""
-        found = self._tokens.get(token)
-        if found is None:
-            if len(self._tokens) >= 4096:
-                self._tokens.clear()
-            base = self.world.keys.get(token) or Key(
-                key=token, account=f"acct-{token[-8:]}", limit=self.world.defaults.key_limit
-            )
-            digest, key_key, account_key = key_digest(token), self._key_key(token), self._account_key(base.account)
-            reads = (self.store.pack("HGETALL", key_key), self.store.pack("HGETALL", account_key))
-            free_day = self._free_keys(base.account)[1]
-            found = self._tokens[token] = _Token(base, digest, key_key, account_key, free_day, reads)
-        return found
-
-    def _key_reads(self, token: str, now: float) -> list[Commands]:
-        """What ``key_state`` reads: the key's and its account's hashes, the account's free-model day window."""
-        t = self._token(token)
-        return [*t.reads, ("ZRANGEBYSCORE", t.free_day, f"({now - _DAY!r}", "+inf", "WITHSCORES")]
+        return self._key_records.all_accounts()
 
     def key_state(self, token: str) -> KeyState:
         in_turn = self._turn == self.store.turn
         if in_turn and token in self._key_states:  # read this turn (with this worker's debits since)
             return self._key_states[token]
         prefetched, self._prefetched = self._prefetched, None
-        t = self._token(token)
-        base, digest, key_key = t.base, t.digest, t.key_key
         # the request's own: taken in the same call as ``begin``, never one a request left unused
         if prefetched is not None and prefetched[0] == token and time.monotonic() - prefetched[1] < _PREFETCH_S:
-            kh, ah, free = prefetched[2]
+            read = prefetched[2]
         else:
-            kh, ah, free = self.store.run(*self._key_reads(token, time.time()))
-        if digest not in self._registered:  # rides on the request's writes
-            self.store.later(("SADD", self._keys, digest), ("SADD", self._accounts, base.account))
-            self._registered.add(digest)
-        kh, ah = pairs(kh), pairs(ah)
-        days: dict[int, list[float]] = {}
-        for name, value in kh.items():
-            if name[:2] in (b"d:", b"b:"):
-                days.setdefault(int(name[2:]), [0.0, 0.0])[name[:1] == b"b"] = from_pico(value)
-        if len(days) > 31:  # bounded like the in-memory state: about a month of days
-            old = sorted(days)[:-31]
-            self.store.later(("HDEL", key_key, *(f"{p}:{d}" for d in old for p in "db")))
-            for d in old:
-                del days[d]
-        key = replace(base, **json.loads(kh[b"conf"])) if b"conf" in kh else base
-        account = self._account_state(base.account, ah, _scores(free))
-        usage = round(base.usage + from_pico(kh.get(b"used")), 12)
-        ks = KeyState(key, account, usage=usage, byok_usage=from_pico(kh.get(b"byok")), days=days)
+            read = self.store.run(*self._key_records.reads(token, time.time()))
+        ks = self._key_records.key_state(token, read)
         if in_turn:
             self._key_states[token] = ks
         return ks
 
     def update_key(self, token: str, **changes: Any) -> KeyState:
         self._turn = None  # this worker changed what the turn read
-        replace(self._base_key(token), **changes)  # unknown fields fail here, as in memory
+        replace(self._key_records.token(token).base, **changes)  # unknown fields fail here, as in memory
         self.key_state(token)
-        key_key = self._key_key(token)
+        key_key = self._key_records.key_key(token)
         raw = self.store.run(("HGET", key_key, "conf"))[0]
         conf = {**(json.loads(raw) if raw else {}), **changes}
         self._changed(("HSET", key_key, "conf", json.dumps(conf)))  # every worker forgets worked-out outcomes
         return self.key_state(token)
 
     def set_byok(self, account_id: str, byok: dict[str, ByokKey]) -> None:
-        encoded = json.dumps({name: [b.status, b.always_use] for name, b in byok.items()})
-        self._changed(("SADD", self._accounts, account_id), ("HSET", self._account_key(account_id), "byok", encoded))
+        self._changed(*self._key_records.byok_writes(account_id, byok))
 
     def charge(self, ks: KeyState, cost: float, byok_cost: float = 0.0) -> None:
         """Queue the debit (it goes with the journal entry's write, before the response)."""
         super().charge(ks, cost, byok_cost)  # the request's own view, as in memory
-        day = int(time.time() // _DAY)
-        t = self._token(ks.key.key)
-        account_key, key_key = (
-            t.account_key if ks.account.id == t.base.account else self._account_key(ks.account.id),
-            t.key_key,
-        )
-        pico, byok = to_pico(cost), to_pico(byok_cost)
-        self.store.later(
-            ("HINCRBY", account_key, "used", pico),
-            ("HINCRBY", key_key, "used", pico),
-            ("HINCRBY", key_key, f"d:{day}", pico),
-        )
-        if byok:
-            self.store.later(("HINCRBY", key_key, "byok", byok), ("HINCRBY", key_key, f"b:{day}", byok))
+        self._key_records.debit(ks, cost, byok_cost)
 
     def set_credits(self, account_id: str, credits: float | None = None, usage: float | None = None) -> AccountState:
         self._turn = None  # this worker changed what the turn read
-        fields: list[Any] = []
-        if credits is not None:
-            fields += ["credits", repr(float(credits))]
-        if usage is not None:
-            fields += ["base", repr(float(usage)), "used", 0]
-        account_key = self._account_key(account_id)
-        writes = [("HSET", account_key, *fields)] if fields else []
-        h = self.store.run(("SADD", self._accounts, account_id), *writes, ("HGETALL", account_key))[-1]
-        return self._account_state(account_id, pairs(h))
+        return self._key_records.set_credits(account_id, credits, usage)
 
     # ------------------------------------------------------------------ rate windows
 
     def free_request(self, account: AccountState, per_minute: int, per_day: int, now: float) -> tuple[str, int] | None:
         member = f"{now!r}:{os.getpid()}:{next(self._members)}"
-        script = self.store.eval(FREE, list(self._free_keys(account.id)), repr(now), per_minute, per_day, member,
-                                 repr(now - 60), repr(now - _DAY))  # fmt: skip
+        windows = list(self._key_records.free_keys(account.id))
+        floors = repr(now - 60), repr(now - _DAY)
+        script = self.store.eval(FREE, windows, repr(now), per_minute, per_day, member, *floors)
         over = int(self.store.run(script)[0])
         if over == 0:
             account.free_day.append(now)
@@ -458,35 +339,11 @@ class RedisState(State):
 
     # ------------------------------------------------------------------ generations
 
-    def _updates_key(self, gen_id: str) -> str:
-        return self.store.key("s", "gen", gen_id)
-
     def remember(self, gen_id: str, record: MutableMapping[str, Any]) -> None:
-        """Store the record pickled: a ``memo.fill_record`` chain as its overlay and its template's pickle (the template
-        is shared by repeated requests: pickled once)."""
-        if isinstance(record, ChainMap) and len(record.maps) == 2:
-            text = pickle.dumps((record.maps[0], self._templates(record.maps[1])), _PICKLE)
-        else:
-            text = pickle.dumps((dict(record), None), _PICKLE)
-        self.store.later(("HSET", self._gens, gen_id, text))
-        self._remembered.append(gen_id)
-        if len(self._remembered) > self.generations_size:  # each worker keeps its last ``generations_size``
-            old = self._remembered.popleft()
-            self.store.later(("HDEL", self._gens, old))
-            if old in self._updated:
-                self._updated.discard(old)
-                self.store.later(("DEL", self._updates_key(old)))
+        self._generations.remember(gen_id, record)
 
     def generation(self, gen_id: str) -> MutableMapping[str, Any] | None:
-        raw, updates = self.store.run(("HGET", self._gens, gen_id), ("HGETALL", self._updates_key(gen_id)))
-        if raw is None:
-            return None
-        overlay, template = pickle.loads(raw)
-        record: dict[str, Any] = dict(ChainMap(overlay, pickle.loads(template))) if template is not None else overlay
-        record.update({_text(k): json.loads(v) for k, v in pairs(updates).items()})
-        return record
+        return self._generations.get(gen_id)
 
     def update_generation(self, gen_id: str, **fields: Any) -> None:
-        pairs = [x for name, value in fields.items() for x in (name, json.dumps(value))]
-        self.store.later(self.store.eval(UPDATE, [self._gens, self._updates_key(gen_id)], gen_id, *pairs))
-        self._updated.add(gen_id)
+        self._generations.update(gen_id, **fields)

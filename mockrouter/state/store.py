@@ -353,8 +353,8 @@ class RedisServer:
         return f"unix://{self.socket}"
 
     def start(self) -> RedisServer:
-        args = [self.executable, "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
-                "--save", "", "--appendonly", "no", "--dir", str(self.folder), "--loglevel", "warning"]  # fmt: skip
+        args = [self.executable, "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700"]
+        args += ["--save", "", "--appendonly", "no", "--dir", str(self.folder), "--loglevel", "warning"]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 10
         while not self.socket.exists():

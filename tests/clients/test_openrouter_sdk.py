@@ -69,3 +69,15 @@ def test_errors_are_typed(live):
         c.chat.send(model="openai/gpt-5", messages=[{"role": "user", "content": "Hello"}])
     with client(live) as c, pytest.raises(errors.BadRequestResponseError):
         c.chat.send(model="acme/fake", messages=[{"role": "user", "content": "Hello"}])
+
+
+def test_models_count_matches_the_list(live):
+    """``GET /models/count``: one registry entry and one handler; the SDK's own model validates it."""
+    with client(live) as c:
+        listed = c.models.list()
+        counted = c.models.count()
+        every = c.models.count(output_modalities="all")
+        images = c.models.count(output_modalities="image")
+    assert counted.data.count == len(listed.result.data) > 0
+    assert every.data.count >= counted.data.count
+    assert images.data.count == sum(1 for m in live.mock.world.models.values() if "image" in m.output_modalities)

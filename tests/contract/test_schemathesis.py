@@ -29,6 +29,7 @@ from starlette.testclient import TestClient
 
 from mockrouter import Mock, MockRouterServer, Settings, create_app
 from mockrouter.contract import schemas as contract
+from mockrouter.contract.operations import Surface, operations
 from mockrouter.contract.runner import MOCK_KEY, Failure, Report, command, run
 from mockrouter.fixtures import default_paths, world_from
 
@@ -36,14 +37,10 @@ from mockrouter.fixtures import default_paths, world_from
 KNOWN_MOCK_BUGS: list[tuple[str, str, str, str, str]] = [
 ]  # fmt: skip
 
-REQUEST_SCHEMAS = {
-    "POST /chat/completions": "chat-completion-request.json",
-    "POST /completions": "completion-request.json",
-}
-ALL_OPERATIONS = {
-    "POST /chat/completions", "POST /completions", "GET /models", "GET /models/{author}/{slug}/endpoints",
-    "GET /providers", "GET /generation", "GET /key", "GET /auth/key", "GET /credits",
-}  # fmt: skip
+#: from the registry: every published operation, and the request schema of those with a body
+API = [op for op in operations(Surface.API) if op.published]
+REQUEST_SCHEMAS = {f"{op.method} {op.path}": op.request for op in API if op.request}
+ALL_OPERATIONS = {f"{op.method} {op.path}" for op in API}
 
 
 def _known(failure: Failure) -> bool:

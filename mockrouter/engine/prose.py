@@ -1,0 +1,108 @@
+"""The text of generated completions: answers (sentences near a token target, JSON, a prefill's rest) and reasoning.
+
+Each function draws from the ``Faker`` and ``Random`` it is given (seeded per choice by ``generation``), in a
+fixed order, so the same seed gives the same text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from random import Random
+from typing import TYPE_CHECKING, Any
+
+from mockrouter.engine import schemagen
+from mockrouter.engine.tokens import estimate_tokens
+
+if TYPE_CHECKING:
+    from faker import Faker
+
+__all__ = ["answer", "reasoning_text"]
+
+_OPENERS = (
+    "Regarding {t}: ",
+    "As for {t}, ",
+    "On {t}: ",
+    "Here is the short version on {t}. ",
+    "When it comes to {t}, ",
+)
+_THINK = ("First, ", "Next, ", "Also, ", "So ", "Then ", "")
+
+
+def _sentences(fake: Faker, rng: Random, target: int, count: int) -> list[str]:
+    """Natural sentences totalling about ``target`` tokens (at most four; ``count`` sets their typical length)."""
+    per, size = max(4, min(20, round(target / 1.6 / max(count, 1)))), 0
+    out: list[str] = []
+    for _ in range(4 if count > 0 else 0):
+        sentence = fake.sentence(nb_words=max(3, per + rng.randint(-2, 2)), variable_nb_words=False)
+        cost = estimate_tokens(sentence) + 1
+        if out and size + cost > target + 8:
+            break
+        out.append(sentence)
+        size += cost
+        if size >= target:
+            break
+    return out
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != "I " else text
+
+
+def _json_object(fake: Faker, rng: Random, topic: str) -> dict[str, Any]:
+    extras: list[tuple[str, Callable[[], Any]]] = [
+        ("topic", lambda: topic or " ".join(fake.words(2))),
+        ("summary", lambda: fake.sentence(nb_words=8)),
+        ("confidence", lambda: round(rng.uniform(0.5, 1.0), 2)),
+        ("tags", lambda: fake.words(rng.randint(1, 3))),
+        ("count", lambda: rng.randint(1, 50)),
+        ("valid", lambda: rng.random() < 0.7),
+    ]
+    out: dict[str, Any] = {"answer": fake.sentence(nb_words=rng.randint(6, 14))}
+    for key, make in rng.sample(extras, rng.randint(1, 3)):
+        out[key] = make()
+    return out
+
+
+def answer(
+    response_format: Mapping[str, Any],
+    topic: str,
+    prefill: str,
+    fake: Faker,
+    rng: Random,
+    words: Callable[[int], str],
+) -> str:
+    """An answer's text: a ``json_schema`` instance, a JSON object, the rest of a prefill, or a few sentences on
+    ``topic`` (``words`` feeds schemagen's strings)."""
+    kind = response_format.get("type")
+    if kind == "json_schema":
+        holder = response_format.get("json_schema")
+        schema = holder.get("schema") if isinstance(holder, Mapping) else None
+        if isinstance(schema, dict | bool):
+            return json.dumps(schemagen.instance(schema, rng, words))
+    if kind in ("json_object", "json_schema"):
+        return json.dumps(_json_object(fake, rng, topic))
+    target, count = rng.randint(12, 90), rng.randint(1, 4)
+    if prefill:
+        tail = prefill.rstrip()
+        if tail.endswith("{"):
+            return json.dumps(_json_object(fake, rng, topic))[1:]
+        lead = "" if prefill[-1].isspace() else " "
+        if tail[-1:] in (".", "!", "?", ":", ")"):
+            return lead + " ".join(_sentences(fake, rng, target, count))
+        phrase = " ".join(fake.words(rng.randint(3, 8))) + "."
+        return lead + " ".join([phrase, *_sentences(fake, rng, target, count - 1)])
+    parts = _sentences(fake, rng, target, count)
+    if topic and rng.random() < 0.6:
+        opener = rng.choice(_OPENERS).format(t=topic)
+        parts[0] = opener + (_lower_first(parts[0]) if opener.endswith(", ") else parts[0])
+    return " ".join(parts)
+
+
+def reasoning_text(fake: Faker, rng: Random, topic: str, target: int) -> str:
+    text = f"The user is asking about {topic}." if topic else "Let me think about what is being asked."
+    while estimate_tokens(text) < target:
+        sentence = fake.sentence(nb_words=rng.randint(6, 16))
+        prefix = rng.choice(_THINK)
+        text += " " + (prefix + _lower_first(sentence) if prefix else sentence)
+    return text
