@@ -8,6 +8,8 @@ What it does (all on 127.0.0.1; every process it starts it stops again by its ow
 3. warms both up, then measures them in interleaved rounds (the order flips every round): non-streaming chat
    completions at c=16 and c=64, 50-chunk streams at c=64, ``GET /models`` at c=64; ratio = median mock / median
    baseline of the same run;
+   The headline loads send every request a different prompt (a counter in the user message: bench/*_distinct.lua),
+   so no memo of identical requests is what they measure; the same-prompt loads are kept beside them, labelled;
 4. profiles the mock with py-spy (when installed) under the chat and stream loads;
 5. TTFT accuracy: a mock at time_scale 1 with a stub of ``ttft_ms: 100``; an asyncio client measures the time to the
    first ``data:`` line at c=64 and c=256 (client side), and the journal's ``ttft_ms`` (server side);
@@ -77,9 +79,16 @@ class Scenario:
 
 
 SCENARIOS = [
-    Scenario("chat16", "chat completion, non-streaming, c=16", CHAT_PATH, 16, "chat.lua", 0.60),
-    Scenario("chat64", "chat completion, non-streaming, c=64", CHAT_PATH, 64, "chat.lua", 0.60),
-    Scenario("stream64", "chat completion, 50-chunk stream (time_scale 0), c=64", CHAT_PATH, 64, "stream.lua", 0.50),
+    # the headline: every request a different prompt (no memo answers it)
+    Scenario("chat64d", "chat completion, non-streaming, distinct prompts, c=64", CHAT_PATH, 64, "chat_distinct.lua",
+             0.50),
+    Scenario("stream64d", "50-chunk stream (time_scale 0), distinct prompts, c=64", CHAT_PATH, 64,
+             "stream_distinct.lua", 1.50),
+    # the same prompt again and again: the memo of worked-out completions answers after the first
+    Scenario("chat16", "chat completion, non-streaming, same prompt (memo), c=16", CHAT_PATH, 16, "chat.lua", 0.60),
+    Scenario("chat64", "chat completion, non-streaming, same prompt (memo), c=64", CHAT_PATH, 64, "chat.lua", 0.90),
+    Scenario("stream64", "50-chunk stream (time_scale 0), same prompt (memo), c=64", CHAT_PATH, 64, "stream.lua",
+             0.50),
     Scenario("models64", "GET /models, c=64", MODELS_PATH, 64, None, 0.80),
 ]
 
