@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-__all__ = ["PROFILES", "FaultKind", "Outcome", "Profile", "profile"]
+__all__ = ["PROFILES", "Dialect", "FaultKind", "Outcome", "Profile", "profile"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,7 @@ class Profile:
     generation_details: bool  # /generation carries router, provider_responses, app_title, ...
     usage_details: bool  # usage carries the cost breakdown and the audio/video/image token counts
     catalogue_details: bool  # models, endpoints and providers carry today's extra fields
+    embeddings: bool  # the embeddings API and its models exist (OpenRouter added them in late 2025)
     no_auth_message: str  # 401 without a key
 
     @property
@@ -44,6 +45,7 @@ CURRENT = Profile(
     generation_details=True,
     usage_details=True,
     catalogue_details=True,
+    embeddings=True,
     no_auth_message="No cookie auth credentials found",
 )
 LAUNCH = Profile(
@@ -57,6 +59,7 @@ LAUNCH = Profile(
     generation_details=False,
     usage_details=False,
     catalogue_details=False,
+    embeddings=False,
     no_auth_message="No auth credentials found",
 )
 PROFILES: dict[str, Profile] = {p.name: p for p in (CURRENT, LAUNCH)}
@@ -67,6 +70,20 @@ def profile(name: str) -> Profile:
         return PROFILES[name]
     except KeyError:
         raise ValueError(f"profile must be one of {', '.join(PROFILES)}, not {name!r}") from None
+
+
+class Dialect(enum.StrEnum):
+    """What an inference operation speaks: its request and response shapes (one planner, simulation and accounting
+    serve them all)."""
+
+    CHAT = "chat"  # /chat/completions
+    TEXT = "text"  # /completions (legacy)
+    EMBEDDINGS = "embeddings"  # /embeddings
+
+    @property
+    def output_modality(self) -> str:
+        """What a model must produce to serve it (its catalogue's ``output_modalities``)."""
+        return "embeddings" if self is Dialect.EMBEDDINGS else "text"
 
 
 class FaultKind(enum.StrEnum):

@@ -24,9 +24,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockrouter.contract import schemas as contract
-from mockrouter.contract.defaults import COMPLETION_OPS, REAL_MAX_TOKENS, STEER_MAX_TOKENS
+from mockrouter.contract.defaults import (
+    COMPLETION_OPS,
+    EMBEDDING_MODELS,
+    REAL_MAX_TOKENS,
+    STEER_MAX_TOKENS,
+    STEERED_OPS,
+)
 from mockrouter.contract.report import Report
 from mockrouter.contract.sse import sse_data, stream_problems
+from mockrouter.kinds import Dialect
 
 __all__ = ["RUNS", "BudgetExhausted", "RunState", "register"]
 
@@ -172,9 +179,11 @@ def _joined(violations: Sequence[contract.Violation]) -> str:
 
 def _steer(state: RunState, case: Any) -> None:
     """Positive completion requests name known models and a sane max_tokens (tighter against real servers)."""
-    if _operation_id(case) not in COMPLETION_OPS or not isinstance(case.body, dict) or not _is_positive(case):
+    dialect = STEERED_OPS.get(_operation_id(case))
+    if dialect is None or not isinstance(case.body, dict) or not _is_positive(case):
         return
-    body, models = case.body, state.models
+    body = case.body
+    models = EMBEDDING_MODELS if dialect is Dialect.EMBEDDINGS else state.models
 
     def known(generated: str) -> str:
         return models[zlib.crc32(generated.encode("utf-8", "surrogatepass")) % len(models)]

@@ -13,11 +13,14 @@ from typing import Any
 import yaml
 
 from mockrouter.contract.operations import operations
+from mockrouter.kinds import Dialect
 from mockrouter.resources import data_dir
 
 __all__ = [
     "COMPLETION_OPS",
     "DEFAULT_MODELS",
+    "EMBEDDING_MODELS",
+    "STEERED_OPS",
     "MOCK_KEY",
     "PHASES",
     "REAL_MAX_TOKENS",
@@ -29,12 +32,15 @@ _DATA: dict[str, Any] = yaml.safe_load((data_dir("schemas") / "contract-run" / "
 
 #: Positive completions are steered to these (an unknown id is rightly a 400, which no schema can express).
 DEFAULT_MODELS: tuple[str, ...] = tuple(_DATA["default_models"])
+#: ... and positive embeddings requests to these.
+EMBEDDING_MODELS: tuple[str, ...] = tuple(_DATA["embedding_models"])
+#: The inference operations whose positive requests are steered (from the registry): operationId -> its dialect
+STEERED_OPS: dict[str, Dialect] = {op.id: op.completion for op in operations() if op.completion is not None}
 #: The key sent to the mock when none is given (any well-formed key works unless ``--strict-keys``).
 MOCK_KEY = "sk-or-v1-" + "0" * 64
 #: Positive requests' max_tokens cap: real servers (money), others (more than context/credits allow is a 400/402).
 REAL_MAX_TOKENS: int = _DATA["max_tokens"]["real"]
 STEER_MAX_TOKENS: int = _DATA["max_tokens"]["steered"]
-#: operationId -> the schema of its SSE chunks
 #: the completion operations (from the registry), each with the schema of its SSE chunks
 COMPLETION_OPS: dict[str, str] = {op.id: op.stream for op in operations() if op.stream is not None}
 PHASES: tuple[str, ...] = tuple(_DATA["phases"])

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from mockrouter.errors import FixtureError, bad_request
+from mockrouter.kinds import Dialect
 from mockrouter.resources import data_dir
 
 __all__ = [
@@ -130,7 +131,7 @@ class Operation:
     handler: str = ""  # the engine handler's name (defaults to ``id``)
     aliases: tuple[str, ...] = ()  # further methods served the same way (each its own OpenAPI operation)
     links: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)  # name -> (operationId, param, expr)
-    completion: bool = False  # a completion: what verdicts judge and the memo may replay
+    completion: Dialect | None = None  # an inference operation (chat, text, embeddings): what verdicts judge
     published: bool = True  # in the OpenAPI document (False: the mock's own extras)
 
     @property
@@ -297,7 +298,7 @@ def _operation(op_id: str, raw: Any, surface: Surface) -> Operation:
         handler=raw.get("handler", ""),
         aliases=tuple(raw.get("aliases", ())),
         links=links,
-        completion=bool(raw.get("completion")),
+        completion=Dialect(raw["completion"]) if raw.get("completion") else None,
         published=bool(raw.get("published", True)),
     )
 

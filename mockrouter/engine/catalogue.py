@@ -44,7 +44,7 @@ def _filtered(
     inputs: str | None = None,
 ) -> list[Model]:
     """The models the filters of ``/models`` (and ``/models/count``) keep, newest first."""
-    kept = list(models)
+    kept = [m for m in models if profile.embeddings or "embeddings" not in m.output_modalities]
     wanted = [p for p in (supported or "").split(",") if p]
     if wanted:
         kept = [m for m in kept if all(p in m.supported_parameters for p in wanted)]
@@ -89,6 +89,23 @@ def _models(engine: Engine, req: OpRequest) -> Any:
     if limit is not None and offset + limit < total:
         nxt = f"{req.op.url}?offset={offset + limit}&limit={limit}"
     return {"data": page, "total_count": total, "links": {"next": nxt}}
+
+
+@handles("listEmbeddingsModels")
+def list_embeddings_models(engine: Engine, req: OpRequest) -> Reply:
+    profile = engine.profile
+    if not profile.embeddings:
+        raise errors.not_found(f"Not Found: {req.call.method} {req.call.path}")
+
+    def build() -> Any:
+        docs = [model_doc(m, profile) for m in _filtered(engine.world.models.values(), profile, output="embeddings")]
+        return (
+            {"data": docs, "total_count": len(docs), "links": {"next": None}}
+            if profile.models_paginated
+            else {"data": docs}
+        )
+
+    return engine.cached(("embeddings-models", profile.name), build)
 
 
 @handles("countModels")

@@ -19,16 +19,18 @@ from mockrouter.engine import generation
 from mockrouter.engine.bodies import last_user_text
 from mockrouter.engine.catalogue import free_per_day
 from mockrouter.engine.completion import Job, prepare
+from mockrouter.engine.embeddings import prepare_embeddings, prompt_tokens
 from mockrouter.engine.exchange import Exchange
 from mockrouter.engine.matching import Probe, nearest, select
 from mockrouter.engine.memo import Admission, Memo, Prepared, fill, fill_record
 from mockrouter.engine.planner import Plan, plan
 from mockrouter.engine.simulation import Outcome, simulate, user_text
+from mockrouter.engine.tokens import Prompt
 from mockrouter.engine.usage import affordable_tokens, max_cost
 from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault, parse_header
+from mockrouter.kinds import Dialect, Profile
 from mockrouter.kinds import Outcome as JournalOutcome
-from mockrouter.kinds import Profile
 from mockrouter.settings import Settings
 from mockrouter.state.journal import Entry, Journal
 from mockrouter.state.protocol import KeyState, State
@@ -72,25 +74,20 @@ class Completions:
     # ------------------------------------------------------------------ the operation
 
     def complete(self, op: Operation, ex: Exchange) -> Reply:
-        legacy = op.request == "completion-request.json"
+        dialect = op.completion
+        assert dialect is not None and op.request is not None
+        legacy, embedding = dialect is Dialect.TEXT, dialect is Dialect.EMBEDDINGS
+        if embedding and not self.profile.embeddings:
+            raise errors.not_found(f"Not Found: {ex.call.method} {ex.call.path}")
         ks = self.authenticate(ex)
-        ex.memo_key, ex.epoch = self._memo_key(ex.call, ks, legacy), self.state.epoch
+        ex.memo_key, ex.epoch = self._memo_key(ex.call, ks, dialect), self.state.epoch
         if ex.memo_key is not None:
             prepared = self.memo.get(ex.memo_key, ex.epoch)
             if prepared is not None:
                 return self._replay(ex, ks, prepared)
-        body = self.parse_body(ex)
+        body = self._body(ex, op.request, dialect)
         faults, seed = self._overrides(ex.call)
-        if "messages" not in body and "prompt" not in body:
-            raise errors.bad_request('Input required: specify "prompt" or "messages"')
-        if not legacy and "messages" not in body and isinstance(body.get("prompt"), str):
-            body = {**body, "messages": [{"role": "user", "content": body["prompt"]}]}
-            body.pop("prompt")
-        assert op.request is not None
-        self.validate(ex, op.request, body)
-        if legacy and "prompt" not in body:
-            body = {**body, "prompt": user_text(body)}
-        stream = body.get("stream") is True
+        stream = body.get("stream") is True and not embedding
         entry = ex.entry
         entry.model, entry.stream = body.get("model"), stream
         requested = int(body.get("max_tokens") or 0)
@@ -116,15 +113,19 @@ class Completions:
                 return self.error_reply(err, ex, delay_ms=fault.ms or 0.0)
 
         snap = self.state.snapshot(ks.account)
-        prompt = generation.count_prompt(body)
+        prompt = Prompt(prompt_tokens(body), 0, 0) if embedding else generation.count_prompt(body)
         the_plan = plan(body, self.world, snap, seed, fp, prompt.tokens)
         entry.attempts = [{**a.describe(), "status": "planned"} for a in the_plan.attempts]
         if the_plan.error is not None:
             raise the_plan.error
         first = the_plan.attempts[0]
-        wanted = int(body.get("max_completion_tokens") or requested) or (
-            first.endpoint.max_completion_tokens or max(1, first.endpoint.context_length - prompt.tokens)
-        )
+        if dialect.output_modality not in first.model.output_modalities:
+            raise errors.no_endpoints(first.model.id)  # no endpoint of that model serves this operation
+        wanted = 0
+        if not embedding:
+            wanted = int(body.get("max_completion_tokens") or requested) or (
+                first.endpoint.max_completion_tokens or max(1, first.endpoint.context_length - prompt.tokens)
+            )
         cost = float(max_cost(first.endpoint, prompt.tokens, wanted, first.byok))
         admission = Admission(
             stub, requested, first.model.variant == "free", wanted, cost, first.endpoint, prompt.tokens, first.byok
@@ -138,14 +139,47 @@ class Completions:
         if outcome.served is None:
             assert outcome.error is not None
             return self.error_reply(outcome.error, ex, delay_ms=outcome.timeline.wait_ms)
+        replayable = not active and not (stub is not None and stub.fault is not None)
+        if embedding:
+            prepared = prepare_embeddings(
+                body, outcome, seed, fp, self.profile, ks.account.id, admission, epoch=ex.epoch, replayable=replayable
+            )
+        else:
+            job = self._job(body, seed, fp, stream, legacy, stub, prompt, outcome, ks)
+            prepared = prepare(job, admission, epoch=ex.epoch, replayable=replayable)
+        prepared.facts = {
+            "body": entry.body,
+            "model": entry.model,
+            "stream": stream,
+            "near_misses": entry.near_misses,
+            "attempts": entry.attempts,
+        }
+        if prepared.replayable and ex.memo_key is not None:
+            self.memo.put(ex.memo_key, prepared)
+        return self._deliver(ex, ks, prepared)
+
+    def _job(
+        self,
+        body: dict[str, Any],
+        seed: int,
+        fp: str,
+        stream: bool,
+        legacy: bool,
+        stub: Stub | None,
+        prompt: generation.Prompt,
+        outcome: Outcome,
+        ks: KeyState,
+    ) -> Job:
+        """What a chat or text completion's documents are made from: the generated choices and the request."""
         served = outcome.served
+        assert served is not None
         spec = generation.Spec(
             reasoning=served.model.reasoning,
             max_output_tokens=served.endpoint.max_completion_tokens,
             content=stub.content if stub else None,
             tool_calls=stub.tool_calls if stub else None,
         )
-        job = Job(
+        return Job(
             body,
             seed,
             fp,
@@ -159,18 +193,20 @@ class Completions:
             paced=bool(self.state.time_scale),
             account=ks.account.id,
         )
-        replayable = not active and not (stub is not None and stub.fault is not None)
-        prepared = prepare(job, admission, epoch=ex.epoch, replayable=replayable)
-        prepared.facts = {
-            "body": entry.body,
-            "model": entry.model,
-            "stream": stream,
-            "near_misses": entry.near_misses,
-            "attempts": entry.attempts,
-        }
-        if prepared.replayable and ex.memo_key is not None:
-            self.memo.put(ex.memo_key, prepared)
-        return self._deliver(ex, ks, prepared)
+
+    def _body(self, ex: Exchange, schema: str, dialect: Dialect) -> dict[str, Any]:
+        """The request body, parsed, put in the dialect's normal form and validated against its schema."""
+        body: dict[str, Any] = self.parse_body(ex)
+        if dialect is not Dialect.EMBEDDINGS:
+            if "messages" not in body and "prompt" not in body:
+                raise errors.bad_request('Input required: specify "prompt" or "messages"')
+            if dialect is Dialect.CHAT and "messages" not in body and isinstance(body.get("prompt"), str):
+                body = {**body, "messages": [{"role": "user", "content": body["prompt"]}]}
+                body.pop("prompt")
+        self.validate(ex, schema, body)
+        if dialect is Dialect.TEXT and "prompt" not in body:
+            body = {**body, "prompt": user_text(body)}
+        return body
 
     def _replay(self, ex: Exchange, ks: KeyState, p: Prepared) -> Reply:
         """A repeated request: the journal learns what the full pipeline would have told it, then the same
@@ -266,7 +302,7 @@ class Completions:
             rows.append({**outcome.served.describe(), "status": 200, "latency_ms": round(outcome.timeline.ttft_ms, 3)})
         entry.attempts = rows
 
-    def _memo_key(self, call: Call, ks: KeyState, legacy: bool) -> Hashable | None:
+    def _memo_key(self, call: Call, ks: KeyState, dialect: Dialect) -> Hashable | None:
         """What a completion's outcome depends on besides the state's epoch; ``None``: work it out every time."""
         headers = call.headers
         if not self._memoizable or len(call.body) > _MEMO_BODY_BYTES or "x-mockrouter-fault" in headers:
@@ -276,7 +312,7 @@ class Completions:
         names = self.state.stub_header_names()
         matched = tuple(headers.get(n) for n in names) if names else ()
         seed = headers.get("x-mockrouter-seed")
-        return (legacy, call.body, ks.key.key, seed, self.state.seed, bool(self.state.time_scale), matched)
+        return (dialect, call.body, ks.key.key, seed, self.state.seed, bool(self.state.time_scale), matched)
 
     # ------------------------------------------------------------------ serving
 

@@ -23,6 +23,7 @@ def generation_record(
     outcome: Outcome,
     stream: bool,
     prompt: Prompt,
+    api_type: str = "completions",
 ) -> dict[str, Any]:
     """The record's template: ``memo.fill_record`` adds the id, the time and the request's headers."""
     attempt = outcome.served
@@ -88,7 +89,7 @@ def generation_record(
         "usage": usage.cost,
         "is_byok": usage.is_byok,
         "external_user": body.get("user"),
-        "api_type": "completions",
+        "api_type": api_type,
         # Era B
         "router": self_router(body),
         "provider_responses": responses,

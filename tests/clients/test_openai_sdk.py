@@ -130,3 +130,15 @@ def test_models_list(live, sdk):
     models = sdk(live).models.list()
     ids = {m.id for m in models}
     assert {"openai/gpt-5", "openai/gpt-5-mini", "openai/gpt-5-nano", "openai/gpt-5-chat"} <= ids
+
+
+def test_embeddings_float_base64_and_dimensions(live, sdk):
+    client = sdk(live)
+    res = client.embeddings.create(model="openai/text-embedding-3-small", input=["a cat", "a cat", "tax law"])
+    assert [len(d.embedding) for d in res.data] == [1536, 1536, 1536]
+    assert res.data[0].embedding == res.data[1].embedding != res.data[2].embedding
+    assert res.usage.prompt_tokens == res.usage.total_tokens > 0
+    short = client.embeddings.create(model="openai/text-embedding-3-large", input="a cat", dimensions=64)
+    assert len(short.data[0].embedding) == 64
+    b64 = client.embeddings.create(model="openai/text-embedding-3-small", input="a cat", encoding_format="base64")
+    assert isinstance(b64.data[0].embedding, str) and len(b64.data[0].embedding) == 8192  # 1536 float32s, base64

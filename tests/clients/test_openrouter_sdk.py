@@ -81,3 +81,12 @@ def test_models_count_matches_the_list(live):
     assert counted.data.count == len(listed.result.data) > 0
     assert every.data.count >= counted.data.count
     assert images.data.count == sum(1 for m in live.mock.world.models.values() if "image" in m.output_modalities)
+
+
+def test_embeddings_generate_and_list_models(live):
+    with client(live) as c:
+        res = c.embeddings.generate(model="openai/text-embedding-3-small", input=["hello", "hello world"])
+        models = c.embeddings.list_models()
+    assert len(res.data) == 2 and len(res.data[0].embedding) == 1536
+    assert res.usage is not None and res.usage.cost is not None and res.usage.cost > 0
+    assert {m.id for m in models.result.data} == {"openai/text-embedding-3-small", "openai/text-embedding-3-large"}
