@@ -265,6 +265,8 @@ def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]],
             a.get("usage", 0.0),
             a.get("purchased", True),
             _byok(a.get("byok")),
+            a.get("data_collection", "allow"),
+            a.get("zdr", False),
         )
         for a in raw.get("accounts", [])
     }

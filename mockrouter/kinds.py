@@ -79,6 +79,7 @@ class Dialect(enum.StrEnum):
     CHAT = "chat"  # /chat/completions
     TEXT = "text"  # /completions (legacy)
     EMBEDDINGS = "embeddings"  # /embeddings
+    RESPONSES = "responses"  # /responses (OpenRouter's Responses API, beta)
 
     @property
     def output_modality(self) -> str:

@@ -168,6 +168,15 @@ class Account:
     usage: float = 0.0
     purchased: bool = True
     byok: Mapping[str, ByokKey] = field(default_factory=dict)
+    #: the account's privacy settings: "deny" keeps prompts off endpoints that may train on them
+    data_collection: str = "allow"
+    #: only Zero Data Retention endpoints
+    zdr: bool = False
+
+    def allows(self, endpoint: Endpoint) -> bool:
+        """Whether the account's privacy settings let a request use ``endpoint``."""
+        policy = endpoint.data_policy
+        return not (self.data_collection == "deny" and policy.training) and not (self.zdr and not policy.zdr)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +191,10 @@ class Key:
     disabled: bool = False
     management: bool = False
     expires_at: str | None = None
+    #: set by the management API (``POST /keys``, ``PATCH /keys/{hash}``, ``DELETE /keys/{hash}``)
+    created_at: str | None = None
+    updated_at: str | None = None
+    deleted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,3 +154,10 @@ def test_the_launch_profile_had_no_embeddings():
         assert client.post(URL, json={"model": SMALL, "input": "x"}, headers=AUTH).status_code == 404
         assert client.get("/api/v1/embeddings/models").status_code == 404
         assert SMALL not in {m["id"] for m in client.get("/api/v1/models").json()["data"]}
+
+
+def test_the_contract_runner_knows_the_engine_s_vector_sizes():
+    from mockrouter.contract.defaults import EMBEDDING_MODELS
+    from mockrouter.engine.embeddings import NATIVE_DIMENSIONS
+
+    assert EMBEDDING_MODELS == NATIVE_DIMENSIONS

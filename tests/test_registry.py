@@ -24,7 +24,7 @@ from mockrouter.contract.operations import (
     load,
     operations,
 )
-from mockrouter.engine import admin, catalogue
+from mockrouter.engine import admin, catalogue, keys
 from mockrouter.engine.handlers import HANDLERS
 from mockrouter.errors import FixtureError
 
@@ -158,4 +158,4 @@ def test_operation_statuses_include_the_common_ones():
 
 
 def test_admin_handlers_live_in_the_engine():
-    assert all(inspect.getmodule(h) in (admin, catalogue) for h in HANDLERS.values())
+    assert all(inspect.getmodule(h) in (admin, catalogue, keys) for h in HANDLERS.values())

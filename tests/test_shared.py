@@ -17,7 +17,7 @@ from mockrouter.http.server import shared_mock
 from mockrouter.state.redis import RedisState
 from mockrouter.state.redis_journal import RedisJournal
 from mockrouter.state.store import Store
-from mockrouter.world import World
+from mockrouter.world import Key, World
 from tests.conftest import KEY
 from tests.test_app import (  # noqa: F401 - collected again, with this module's Redis-backed `mock`
     test_bad_input_gets_the_envelope,
@@ -32,6 +32,12 @@ from tests.test_app import (  # noqa: F401 - collected again, with this module's
     test_tool_calls_stream_as_fragments,
     test_unknown_path_and_wrong_method,
 )
+from tests.test_key_management import (  # noqa: F401 - collected again over the shared store
+    test_create_shows_the_secret_once_and_the_key_infers_at_once,
+    test_patch_disable_then_delete,
+    test_secrets_are_deterministic_and_never_reused,
+)
+from tests.test_model_endpoints import test_generation_content_is_what_was_asked_and_answered  # noqa: F401
 
 pytestmark = pytest.mark.socket  # a redis-server (tests/conftest.py's redis_url) behind every test
 
@@ -265,3 +271,22 @@ def test_reads_hold_for_the_event_loops_turn_only(pair):
     assert ids == sorted(set(ids)) and ids[2] - ids[0] == 2 and ids[5] - ids[3] == 2
     b.begin(KEY)  # no event loop: every request reads afresh, one id at a time
     assert b.store.next_entry is not None and b.store.next_entry[0] == ids[-1] + 1
+
+
+def test_a_key_created_on_one_worker_works_and_dies_on_the_other(pair):
+    a, b = pair
+    manager = a.key_state("sk-or-v1-" + "m" * 64).account.id
+    token = "sk-or-v1-" + "c" * 64
+    assert not b.known_key(token)
+    a.create_key(Key(key=token, account=manager, name="made-on-a", limit=3.0))
+    b.begin(token)
+    assert b.known_key(token)
+    ks = b.key_state(token)
+    assert (ks.key.name, ks.key.limit, ks.account.id) == ("made-on-a", 3.0, manager)
+    b.charge(ks, 0.25)
+    b.store.flush()
+    a.begin(token)
+    assert [(k.key.key, k.usage) for k in a.account_keys(manager)] == [(token, 0.25)]
+    b.delete_key(token)
+    a.begin(token)
+    assert a.key_state(token).key.deleted and a.account_keys(manager) == []

@@ -126,7 +126,8 @@ def register() -> None:
             if not is_stream:
                 return None
             complete = not getattr(response, "stream_cut_short", False)
-            problems = stream_problems(response.content, COMPLETION_OPS[op_id], complete=complete)
+            done = STEERED_OPS.get(op_id) is not Dialect.RESPONSES  # typed Responses events end without [DONE]
+            problems = stream_problems(response.content, COMPLETION_OPS[op_id], complete=complete, done=done)
             state.report.streams_checked += 1
             state.report.events_checked += sum(1 for data in sse_data(response.content) if data != "[DONE]")
             if problems:
@@ -183,7 +184,7 @@ def _steer(state: RunState, case: Any) -> None:
     if dialect is None or not isinstance(case.body, dict) or not _is_positive(case):
         return
     body = case.body
-    models = EMBEDDING_MODELS if dialect is Dialect.EMBEDDINGS else state.models
+    models = tuple(EMBEDDING_MODELS) if dialect is Dialect.EMBEDDINGS else state.models
 
     def known(generated: str) -> str:
         return models[zlib.crc32(generated.encode("utf-8", "surrogatepass")) % len(models)]
@@ -192,10 +193,13 @@ def _steer(state: RunState, case: Any) -> None:
         body["model"] = known(body["model"])
     if models and isinstance(body.get("models"), list):
         body["models"] = [m if not isinstance(m, str) or m in models else known(m) for m in body["models"]]
+    size = EMBEDDING_MODELS.get(str(body.get("model"))) if dialect is Dialect.EMBEDDINGS else None
+    if size is not None and isinstance(body.get("dimensions"), int | float) and body["dimensions"] > size:
+        body["dimensions"] = size  # more than the model's own size is rightly a 400
     if state.real and isinstance(body.get("plugins"), list):  # web search is billed per request
         body["plugins"] = [p for p in body["plugins"] if not (isinstance(p, dict) and p.get("id") == "web")]
     cap = REAL_MAX_TOKENS if state.real else STEER_MAX_TOKENS
-    for name in ("max_tokens", "max_completion_tokens"):
+    for name in ("max_tokens", "max_completion_tokens", "max_output_tokens"):
         value = body.get(name)
         numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
         if (numeric and value > cap) or (state.real and name == "max_tokens" and not numeric):  # type: ignore[operator]

@@ -33,7 +33,7 @@ _DATA: dict[str, Any] = yaml.safe_load((data_dir("schemas") / "contract-run" / "
 #: Positive completions are steered to these (an unknown id is rightly a 400, which no schema can express).
 DEFAULT_MODELS: tuple[str, ...] = tuple(_DATA["default_models"])
 #: ... and positive embeddings requests to these.
-EMBEDDING_MODELS: tuple[str, ...] = tuple(_DATA["embedding_models"])
+EMBEDDING_MODELS: dict[str, int] = dict(_DATA["embedding_models"])  # model -> its native vector size
 #: The inference operations whose positive requests are steered (from the registry): operationId -> its dialect
 STEERED_OPS: dict[str, Dialect] = {op.id: op.completion for op in operations() if op.completion is not None}
 #: The key sent to the mock when none is given (any well-formed key works unless ``--strict-keys``).

@@ -51,7 +51,8 @@ def schema_names() -> list[str]:
 
 
 def schema(name: str) -> dict[str, Any]:
-    return _documents()[name]
+    """A schema file, or a definition in one (``api-keys.json#/$defs/CreateKey``: a root that only refers to it)."""
+    return _root(name)
 
 
 @cache

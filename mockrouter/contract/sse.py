@@ -20,8 +20,9 @@ def sse_data(raw: bytes) -> Iterator[str]:
             yield "\n".join(data)
 
 
-def stream_problems(raw: bytes, chunk_schema: str, complete: bool = True) -> list[str]:
-    """What is wrong with an SSE completion stream (empty when nothing is)."""
+def stream_problems(raw: bytes, chunk_schema: str, complete: bool = True, done: bool = True) -> list[str]:
+    """What is wrong with an SSE completion stream (empty when nothing is); ``done``: the stream must end with
+    ``data: [DONE]`` (chat and text completions; the Responses API's typed events just end)."""
     problems: list[str] = []
     ids: set[str] = set()
     events = list(sse_data(raw))
@@ -48,6 +49,6 @@ def stream_problems(raw: bytes, chunk_schema: str, complete: bool = True) -> lis
         problems.append("the stream carried no data events")
     if len(ids) > 1:
         problems.append(f"chunks carry {len(ids)} different ids: {sorted(ids)[:5]}")
-    if complete and events and done_at is None and not last_error:
+    if done and complete and events and done_at is None and not last_error:
         problems.append("the stream ended without data: [DONE] (and without a mid-stream error event)")
     return problems[:20]

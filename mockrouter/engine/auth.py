@@ -36,7 +36,7 @@ def authenticate(headers: Mapping[str, str], state: State, profile: Profile, str
     if strict and not state.known_key(token):
         raise errors.user_not_found()
     ks = state.key_state(token)
-    if ks.key.disabled:
+    if ks.key.disabled or ks.key.deleted:
         raise errors.user_not_found()
     return ks
 

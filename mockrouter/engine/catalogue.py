@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mockrouter import errors
 from mockrouter.calls import Reply
 from mockrouter.contract.openapi import document_bytes
 from mockrouter.engine.auth import label
-from mockrouter.engine.documents import endpoints_doc, model_doc, provider_doc
+from mockrouter.engine.catalogue_docs import endpoint_doc, endpoints_doc, model_doc, provider_doc
 from mockrouter.engine.handlers import Engine, OpRequest, handles
+from mockrouter.engine.keys import usage_fields
 from mockrouter.engine.planner import ROUTING_VARIANTS
 from mockrouter.engine.records import ERA_B_FIELDS
 from mockrouter.kinds import Profile
 from mockrouter.state.protocol import AccountState
-from mockrouter.world import Defaults, Model
+from mockrouter.world import Account, Defaults, Model
 
 __all__ = ["free_per_day"]
+
+#: the privacy settings of an account the world does not declare (a key of its own): every endpoint
+_ANY_POLICY = Account("", 0.0)
 
 
 def free_per_day(defaults: Defaults, account: AccountState) -> int:
@@ -68,11 +72,12 @@ def list_models(engine: Engine, req: OpRequest) -> Reply:
     return engine.cached(key, lambda: _models(engine, req))
 
 
-def _models(engine: Engine, req: OpRequest) -> Any:
+def _models(engine: Engine, req: OpRequest, among: Iterable[Model] | None = None) -> Any:
+    """The ``/models`` list shape: ``among`` (default: every model) as the query's filters and page keep them."""
     profile = engine.profile
     q = req.params
     models = _filtered(
-        engine.world.models.values(),
+        engine.world.models.values() if among is None else among,
         profile,
         supported=q.get("supported_parameters"),
         category=q.get("category"),
@@ -114,16 +119,47 @@ def count_models(engine: Engine, req: OpRequest) -> Any:
     return {"data": {"count": len(models)}}
 
 
-@handles("listModelEndpoints")
-def list_model_endpoints(engine: Engine, req: OpRequest) -> Reply:
+@handles("listModelsUser")
+def list_models_user(engine: Engine, req: OpRequest) -> Any:
+    """``/models`` as the caller's account may use it: models with an endpoint its privacy settings allow."""
+    account = engine.world.accounts.get(req.ks.account.id) or _ANY_POLICY
+    allowed = [m for m in engine.world.models.values() if any(account.allows(e) for e in m.endpoints)]
+    return _models(engine, req, allowed)
+
+
+def _model(engine: Engine, req: OpRequest) -> Model:
+    """The model of the ``{author}/{slug}`` path parameters (a routing variant names its base model)."""
     model_id = f"{req.params['author']}/{req.params['slug']}"
     base, _, variant = model_id.partition(":")
     models = engine.world.models
     model = models.get(model_id) or (models.get(base) if variant in ROUTING_VARIANTS else None)
     if model is None:
         raise errors.not_found(f"No model found with id {model_id}")
-    found = model
+    return model
+
+
+@handles("getModel")
+def get_model(engine: Engine, req: OpRequest) -> Reply:
+    found = _model(engine, req)
+    return engine.cached(("model", engine.profile.name, found.id), lambda: {"data": model_doc(found, engine.profile)})
+
+
+@handles("listModelEndpoints")
+def list_model_endpoints(engine: Engine, req: OpRequest) -> Reply:
+    found = _model(engine, req)
     return engine.cached(("endpoints", engine.profile.name, found.id), lambda: endpoints_doc(found, engine.profile))
+
+
+@handles("listEndpointsZdr")
+def list_endpoints_zdr(engine: Engine, req: OpRequest) -> Reply:
+    """Every Zero Data Retention endpoint of the catalogue, models by id."""
+
+    def build() -> Any:
+        models = sorted(engine.world.models.values(), key=lambda m: m.id)
+        profile = engine.profile
+        return {"data": [endpoint_doc(m, e, profile) for m in models for e in m.endpoints if e.data_policy.zdr]}
+
+    return engine.cached(("zdr", engine.profile.name), build)
 
 
 @handles("listProviders")
@@ -147,14 +183,7 @@ def get_key(engine: Engine, req: OpRequest) -> Any:
         "limit_reset": key.limit_reset,
         "limit_remaining": ks.limit_remaining,
         "include_byok_in_limit": key.include_byok_in_limit,
-        "usage": round(ks.usage, 12),
-        "usage_daily": ks.usage_since(86_400, now),
-        "usage_weekly": ks.usage_since(7 * 86_400, now),
-        "usage_monthly": ks.usage_since(30 * 86_400, now),
-        "byok_usage": round(ks.byok_usage, 12),
-        "byok_usage_daily": ks.usage_since(86_400, now, byok=True),
-        "byok_usage_weekly": ks.usage_since(7 * 86_400, now, byok=True),
-        "byok_usage_monthly": ks.usage_since(30 * 86_400, now, byok=True),
+        **usage_fields(ks, now),
         "is_free_tier": not ks.account.purchased,
         "is_provisioning_key": key.management,
         "rate_limit": {"requests": -1, "interval": "10s", "note": "This field is deprecated and safe to ignore."},
@@ -202,14 +231,31 @@ def get_credits(engine: Engine, req: OpRequest) -> Any:
 # ---------------------------------------------------------------------- generation
 
 
-@handles("getGeneration")
-def get_generation(engine: Engine, req: OpRequest) -> Any:
+def _record(engine: Engine, req: OpRequest) -> Mapping[str, Any]:
+    """The generation record of the ``id`` parameter, when the caller's account made it."""
     gen_id = req.params["id"]
     record = engine.state.generation(gen_id)
     if record is None or record.get("_account") != req.ks.account.id:
         raise errors.not_found(f"Generation {gen_id} not found")
+    return record
+
+
+@handles("getGeneration")
+def get_generation(engine: Engine, req: OpRequest) -> Any:
+    record = _record(engine, req)
     data = {k: v for k, v in record.items() if not k.startswith("_")}
     if not engine.profile.generation_details:
         for k in ERA_B_FIELDS:
             data.pop(k, None)
     return {"data": data}
+
+
+@handles("getGenerationContent")
+def get_generation_content(engine: Engine, req: OpRequest) -> Any:
+    """The stored prompt and completion; a stream that broke stored its failure."""
+    record = _record(engine, req)
+    error = None
+    if record.get("finish_reason") == "error":
+        error = {"message": None, "previous_errors": [], "provider_name": record["provider_name"], "raw": None}
+        error["status"] = None
+    return {"data": {"input": record["_input"], "output": record["_output"], "error": error}}

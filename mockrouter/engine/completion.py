@@ -5,6 +5,7 @@ result now, or again on a repeated request."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -14,9 +15,10 @@ from mockrouter.engine.bodies import reasoning_format, upstream_body, usage_requ
 from mockrouter.engine.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
 from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Admission, Prepared
 from mockrouter.engine.records import generation_record
+from mockrouter.engine.responses import failed_event, response_doc, response_events
 from mockrouter.engine.simulation import Outcome
-from mockrouter.engine.usage import account, usage_block
-from mockrouter.kinds import FaultKind, Profile
+from mockrouter.engine.usage import Usage, account, usage_block
+from mockrouter.kinds import Dialect, FaultKind, Profile
 from mockrouter.kinds import Outcome as JournalOutcome
 from mockrouter.world import Stub
 
@@ -41,7 +43,7 @@ class Job:
     seed: int
     fp: str  # the request's fingerprint (seeding)
     stream: bool
-    legacy: bool  # /completions rather than /chat/completions
+    dialect: Dialect  # chat, text (legacy /completions) or responses
     stub: Stub | None
     prompt: generation.Prompt
     outcome: Outcome  # the simulation's: a served attempt, its timeline and any mid-stream error
@@ -49,6 +51,11 @@ class Job:
     profile: Profile
     paced: bool  # delays will be slept (time_scale > 0): draw the pacing
     account: str | None  # the caller's account (the generation record's owner)
+    request: Mapping[str, Any] | None = None  # the Responses request itself (``body`` is its chat form)
+
+    @property
+    def legacy(self) -> bool:
+        return self.dialect is Dialect.TEXT
 
 
 def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> Prepared:
@@ -101,18 +108,15 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
         stall_ms=timeline.stall_ms,
         replayable=replayable and timeline.break_kind is None,
     )
+    if job.request is not None:
+        return _responses(job, prepared, served, choices[0], usage_doc(usage, include), exclude, mid_error)
     if not job.stream:
         broken = mid_error is not None and timeline.break_kind == FaultKind.MID_STREAM
         if job.legacy:
             doc = text_body(served, choices, block)
         else:
             doc = chat_body(served, choices, block, exclude_reasoning=exclude, error=mid_error if broken else None)
-        tokens = sum(c.completion_tokens + c.reasoning_tokens for c in choices)
-        prepared.delay_ms = (
-            timeline.ttft_ms
-            + tokens * 1000.0 / timeline.tokens_per_second
-            + (timeline.stall_ms if timeline.break_kind == FaultKind.STALL else 0.0)
-        )
+        prepared.delay_ms = _delay_ms(timeline, choices)
         if broken:
             prepared.outcome = JournalOutcome.MID_STREAM_ERROR
         prepared.disconnect = timeline.break_kind == FaultKind.DISCONNECT
@@ -123,11 +127,7 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
         events = text_chunks(served, choices, chunk_usage)
     else:
         events = chat_chunks(served, choices, chunk_usage, exclude_reasoning=exclude)
-    if job.paced:
-        rnd = seeding.rng(job.seed, job.fp, "timing")
-        delays = [timeline.ttft_ms, *timeline.delays([n for _, n in events[1:]], rnd)] if events else []
-    else:  # nothing will sleep: skip drawing the pacing
-        delays = [0.0] * len(events)
+    delays = _pacing(job, timeline, events)
     if mid_error is not None:
         prepared.error_event = sse(stream_error_chunk(served, mid_error, job.legacy))
     if body.get("debug", {}).get("echo_upstream_body") and not job.legacy:
@@ -145,3 +145,87 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
     prepared.events = [sse(doc) for doc, _ in events] + [b"data: [DONE]\n\n"]
     prepared.delays_ms = [*delays, 0.0]
     return prepared
+
+
+def _delay_ms(timeline: Any, choices: tuple[generation.Choice, ...]) -> float:
+    """How long a whole (non-streamed) answer takes: first token, the tokens at the endpoint's pace, a stall."""
+    tokens = sum(c.completion_tokens + c.reasoning_tokens for c in choices)
+    stall = timeline.stall_ms if timeline.break_kind == FaultKind.STALL else 0.0
+    return float(timeline.ttft_ms + tokens * 1000.0 / timeline.tokens_per_second + stall)
+
+
+def _pacing(job: Job, timeline: Any, events: list[tuple[dict[str, Any], int]]) -> list[float]:
+    if not job.paced:  # nothing will sleep: skip drawing the pacing
+        return [0.0] * len(events)
+    rnd = seeding.rng(job.seed, job.fp, "timing")
+    return [timeline.ttft_ms, *timeline.delays([n for _, n in events[1:]], rnd)] if events else []
+
+
+def _responses(
+    job: Job,
+    prepared: Prepared,
+    served: Served,
+    choice: generation.Choice,
+    usage: dict[str, Any],
+    exclude: bool,
+    mid_error: dict[str, Any] | None,
+) -> Prepared:
+    """A Responses API answer: the Response object, or its typed events (no ``[DONE]``: the stream just ends)."""
+    assert job.request is not None
+    timeline = job.outcome.timeline
+    broken = mid_error is not None and timeline.break_kind == FaultKind.MID_STREAM
+    salt = f"{job.seed}:{job.fp}"
+    if not job.stream:
+        error = mid_error if broken else None
+        doc = response_doc(
+            served,
+            job.request,
+            choice,
+            usage,
+            exclude_reasoning=exclude,
+            status="failed" if broken else None,
+            error=error,
+            salt=salt,
+        )
+        prepared.delay_ms = _delay_ms(timeline, (choice,))
+        if broken:
+            prepared.outcome = JournalOutcome.MID_STREAM_ERROR
+        prepared.disconnect = timeline.break_kind == FaultKind.DISCONNECT
+        prepared.raw = dumps(doc)
+        return prepared
+    events = response_events(served, job.request, choice, usage, exclude_reasoning=exclude, salt=salt)
+    if mid_error is not None:
+        at = timeline.break_after if timeline.break_after is not None else len(events)
+        prepared.error_event = named_sse(failed_event(served, job.request, mid_error, at))
+    prepared.events = [named_sse(doc) for doc, _ in events]
+    prepared.delays_ms = _pacing(job, timeline, events)
+    return prepared
+
+
+def usage_doc(u: Usage, include_cost: bool) -> dict[str, Any]:
+    """The Responses API's ``usage``: input/output tokens, with OpenRouter's cost (always in the current API)."""
+    doc: dict[str, Any] = {
+        "input_tokens": u.prompt_tokens,
+        "input_tokens_details": {"cached_tokens": u.cached_tokens},
+        "output_tokens": u.completion_tokens,
+        "output_tokens_details": {"reasoning_tokens": u.reasoning_tokens},
+        "total_tokens": u.total_tokens,
+    }
+    if include_cost:
+        doc.update(
+            {
+                "cost": u.cost,
+                "is_byok": u.is_byok,
+                "cost_details": {
+                    "upstream_inference_cost": u.upstream_cost,
+                    "upstream_inference_input_cost": float(u.prompt_cost),
+                    "upstream_inference_output_cost": float(u.completion_cost),
+                },
+            }
+        )
+    return doc
+
+
+def named_sse(doc: Mapping[str, Any]) -> bytes:
+    """One typed event: ``event: <type>`` then its JSON ``data``."""
+    return b"event: " + str(doc["type"]).encode() + b"\n" + sse(doc)

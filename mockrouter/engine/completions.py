@@ -1,4 +1,4 @@
-"""The completion operations (chat and legacy text), as the core runs them.
+"""The inference operations (chat, legacy text, embeddings and the Responses API), as the core runs them.
 
 auth -> parse -> validate -> overrides -> stubs -> faults -> plan -> per-request checks -> simulate -> generate
 -> account -> documents. What a completion worked out is kept (``memo``): a repeated request under the same state
@@ -24,6 +24,7 @@ from mockrouter.engine.exchange import Exchange
 from mockrouter.engine.matching import Probe, nearest, select
 from mockrouter.engine.memo import Admission, Memo, Prepared, fill, fill_record
 from mockrouter.engine.planner import Plan, plan
+from mockrouter.engine.responses import to_chat
 from mockrouter.engine.simulation import Outcome, simulate, user_text
 from mockrouter.engine.tokens import Prompt
 from mockrouter.engine.usage import affordable_tokens, max_cost
@@ -76,7 +77,7 @@ class Completions:
     def complete(self, op: Operation, ex: Exchange) -> Reply:
         dialect = op.completion
         assert dialect is not None and op.request is not None
-        legacy, embedding = dialect is Dialect.TEXT, dialect is Dialect.EMBEDDINGS
+        embedding = dialect is Dialect.EMBEDDINGS
         if embedding and not self.profile.embeddings:
             raise errors.not_found(f"Not Found: {ex.call.method} {ex.call.path}")
         ks = self.authenticate(ex)
@@ -85,7 +86,7 @@ class Completions:
             prepared = self.memo.get(ex.memo_key, ex.epoch)
             if prepared is not None:
                 return self._replay(ex, ks, prepared)
-        body = self._body(ex, op.request, dialect)
+        body, request = self._body(ex, op.request, dialect)
         faults, seed = self._overrides(ex.call)
         stream = body.get("stream") is True and not embedding
         entry = ex.entry
@@ -145,7 +146,7 @@ class Completions:
                 body, outcome, seed, fp, self.profile, ks.account.id, admission, epoch=ex.epoch, replayable=replayable
             )
         else:
-            job = self._job(body, seed, fp, stream, legacy, stub, prompt, outcome, ks)
+            job = self._job(body, seed, fp, stream, dialect, stub, prompt, outcome, ks, request)
             prepared = prepare(job, admission, epoch=ex.epoch, replayable=replayable)
         prepared.facts = {
             "body": entry.body,
@@ -164,11 +165,12 @@ class Completions:
         seed: int,
         fp: str,
         stream: bool,
-        legacy: bool,
+        dialect: Dialect,
         stub: Stub | None,
         prompt: generation.Prompt,
         outcome: Outcome,
         ks: KeyState,
+        request: dict[str, Any] | None,
     ) -> Job:
         """What a chat or text completion's documents are made from: the generated choices and the request."""
         served = outcome.served
@@ -184,7 +186,7 @@ class Completions:
             seed,
             fp,
             stream,
-            legacy,
+            dialect,
             stub,
             prompt,
             outcome,
@@ -192,11 +194,16 @@ class Completions:
             self.profile,
             paced=bool(self.state.time_scale),
             account=ks.account.id,
+            request=request,
         )
 
-    def _body(self, ex: Exchange, schema: str, dialect: Dialect) -> dict[str, Any]:
-        """The request body, parsed, put in the dialect's normal form and validated against its schema."""
+    def _body(self, ex: Exchange, schema: str, dialect: Dialect) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """The request body, parsed, put in the dialect's normal form and validated against its schema; for the
+        Responses API, its chat form and the request itself."""
         body: dict[str, Any] = self.parse_body(ex)
+        if dialect is Dialect.RESPONSES:
+            self.validate(ex, schema, body)
+            return to_chat(body), body
         if dialect is not Dialect.EMBEDDINGS:
             if "messages" not in body and "prompt" not in body:
                 raise errors.bad_request('Input required: specify "prompt" or "messages"')
@@ -206,7 +213,7 @@ class Completions:
         self.validate(ex, schema, body)
         if dialect is Dialect.TEXT and "prompt" not in body:
             body = {**body, "prompt": user_text(body)}
-        return body
+        return body, None
 
     def _replay(self, ex: Exchange, ks: KeyState, p: Prepared) -> Reply:
         """A repeated request: the journal learns what the full pipeline would have told it, then the same

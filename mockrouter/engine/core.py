@@ -19,7 +19,7 @@ from mockrouter import errors, seeding
 from mockrouter.calls import Call, Reply
 from mockrouter.contract import schemas as contract
 from mockrouter.contract.operations import Auth, Operation, Params, Surface
-from mockrouter.engine import admin, catalogue  # noqa: F401 - their handlers register themselves
+from mockrouter.engine import admin, catalogue, keys  # noqa: F401 - their handlers register themselves
 from mockrouter.engine.auth import authenticate, bearer, user_id
 from mockrouter.engine.bodies import JOURNAL_BODY_BYTES, decode, journal_body
 from mockrouter.engine.completions import Completions

@@ -54,8 +54,17 @@ def generation_record(
             "is_byok": attempt.byok,
         }
     ]
+    prompt_in = body.get("prompt")
     return {
         "_account": account,
+        # what GET /generation/content serves (part of the shared template: nothing more per request)
+        "_input": {"messages": body.get("messages") or []}
+        if prompt_in is None
+        else {"prompt": prompt_in if isinstance(prompt_in, str) else "\n".join(map(str, prompt_in))},
+        "_output": {
+            "completion": choices[0].content if choices else None,
+            "reasoning": choices[0].reasoning if choices else None,
+        },
         "id": served.id,
         "upstream_id": f"chatcmpl-{served.id[-20:]}",
         "total_cost": usage.cost,

@@ -53,6 +53,7 @@ class MemoryState:
         self.time_scale = self.initial_time_scale
         self.accounts: dict[str, AccountState] = {}
         self.keys: dict[str, KeyState] = {}
+        self.created_keys: dict[str, list[str]] = {}  # account id -> the tokens the management API created
         self.scenarios: dict[str, str] = {}
         self.fault_hits: dict[str, int] = {}
         self.stub_hits: dict[str, int] = {}
@@ -93,6 +94,19 @@ class MemoryState:
         ks.key = replace(ks.key, **changes)
         self.changed()
         return ks
+
+    def create_key(self, key: Key) -> KeyState:
+        ks = self.keys[key.key] = KeyState(key, self.set_credits(key.account))
+        self.created_keys.setdefault(key.account, []).append(key.key)
+        return ks
+
+    def account_keys(self, account_id: str) -> list[KeyState]:
+        declared = [k.key for k in self.world.keys.values() if k.account == account_id]
+        states = [self.key_state(token) for token in [*declared, *self.created_keys.get(account_id, ())]]
+        return [ks for ks in states if not ks.key.deleted and not ks.key.management]
+
+    def delete_key(self, token: str) -> None:
+        self.update_key(token, deleted=True)
 
     def set_byok(self, account_id: str, byok: dict[str, ByokKey]) -> None:
         self.set_credits(account_id).byok = dict(byok)

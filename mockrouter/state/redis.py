@@ -13,7 +13,8 @@ A request costs at most one round trip and one write (``Store.run`` sends queued
 
 Money is integer pico-dollars (``HINCRBY``), so credits add up exactly however many workers debit them.
 Check-and-update steps are Lua scripts: free-model windows and ``times``-limited faults. Keys are hashed
-(``journal.key_digest``): no full API key is written to the store. Runtime stubs (a stub holds compiled
+(``journal.key_digest``): no full API key is written to the store, but for the keys the mock itself created
+(``POST /keys``: see ``redis_keys``). Runtime stubs (a stub holds compiled
 patterns), generation records and journal entries are stored pickled (faster than JSON); the store is the mock's own,
 trusted like its fixture files.
 
@@ -45,7 +46,7 @@ from mockrouter.state.redis_generations import GenerationRecords
 from mockrouter.state.redis_keys import KeyRecords, text
 from mockrouter.state.scripts import FREE, TAKE, pickle_stub
 from mockrouter.state.store import Commands, Store, pairs
-from mockrouter.world import ByokKey, Stub, World
+from mockrouter.world import ByokKey, Key, Stub, World
 
 __all__ = ["RedisState"]
 
@@ -202,6 +203,7 @@ class RedisState(MemoryState):
         self._watch_scenarios = any(stub.requires is not None for stub in every)
         self._watch_hits = tuple(sorted({stub.name for stub in every if stub.times is not None}))
         self._key_records.registered.clear()
+        self._key_records.forget()
         self._prefetched = None
         self.changed()
 
@@ -266,6 +268,19 @@ class RedisState(MemoryState):
         conf = {**(json.loads(raw) if raw else {}), **changes}
         self._changed(("HSET", key_key, "conf", json.dumps(conf)))  # every worker forgets worked-out outcomes
         return self.key_state(token)
+
+    def create_key(self, key: Key) -> KeyState:
+        self._turn = None  # this worker changed what the turn read
+        self._key_records.create(key)
+        return self.key_state(key.key)
+
+    def account_keys(self, account_id: str) -> list[KeyState]:
+        declared = [k.key for k in self.world.keys.values() if k.account == account_id]
+        states = [self.key_state(t) for t in [*declared, *self._key_records.created_tokens(account_id)]]
+        return [ks for ks in states if not ks.key.deleted and not ks.key.management]
+
+    def delete_key(self, token: str) -> None:
+        self.update_key(token, deleted=True)
 
     def set_byok(self, account_id: str, byok: dict[str, ByokKey]) -> None:
         self._changed(*self._key_records.byok_writes(account_id, byok))

@@ -4,7 +4,10 @@ A key's hash (``s:key:<digest>``; ``journal.key_digest``, never the key itself) 
 pico-dollars (``used``, ``byok``, and per day ``d:<day>`` and ``b:<day>``) and its changed settings (``conf``, JSON).
 An account's hash (``s:account:<id>``) holds its ``credits``, its ``base`` usage and the pico-dollars ``used`` since,
 and its BYOK keys (``byok``, JSON). Two sorted sets per account are its free-model windows (a minute, a day).
-What the store does not hold is the world's, as the fixtures loaded it.
+What the store does not hold is the world's, as the fixtures loaded it. The keys the management API created
+(``POST /keys``) are the exception that holds a secret: the mock issued it, and a key another worker created must
+authenticate here. ``s:created`` maps their digests to their settings (JSON, the secret included) and
+``s:account-keys:<id>`` lists an account's, in creation order.
 
 :class:`KeyRecords` names those keys, keeps what a key's requests read over and over (:class:`TokenKeys`), decodes
 the hashes into ``KeyState`` and ``AccountState``, and queues the writes of a debit.
@@ -15,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any, NamedTuple
 
 from mockrouter.state.journal import key_digest
@@ -57,6 +60,7 @@ class KeyRecords:
     def __init__(self, world: World, store: Store) -> None:
         self.world, self.store = world, store
         self.accounts_set, self.keys_set = store.key("s", "accounts"), store.key("s", "keys")
+        self.created = store.key("s", "created")
         self.registered: set[str] = set()  # key digests this worker has added to the key and account sets
         self._tokens: dict[str, TokenKeys] = {}
 
@@ -76,14 +80,44 @@ class KeyRecords:
         if found is None:
             if len(self._tokens) >= _TOKENS_MAX:
                 self._tokens.clear()
-            base = self.world.keys.get(token) or Key(
-                key=token, account=f"acct-{token[-8:]}", limit=self.world.defaults.key_limit
-            )
+            base = self.world.keys.get(token) or self._created(token)
             digest, key_key, account_key = key_digest(token), self.key_key(token), self.account_key(base.account)
             reads = (self.store.pack("HGETALL", key_key), self.store.pack("HGETALL", account_key))
             free_day = self.free_keys(base.account)[1]
             found = self._tokens[token] = TokenKeys(base, digest, key_key, account_key, free_day, reads)
         return found
+
+    def _created(self, token: str) -> Key:
+        """An undeclared key: one the management API created (on any worker), else a key of its own account."""
+        raw = self.store.run(("HGET", self.created, key_digest(token)))[0]
+        if raw is not None:
+            return Key(**json.loads(raw))
+        return Key(key=token, account=f"acct-{token[-8:]}", limit=self.world.defaults.key_limit)
+
+    def forget(self) -> None:
+        """Drop the kept keys (the store was reset: created keys are gone)."""
+        self._tokens.clear()
+
+    def account_keys_key(self, account_id: str) -> str:
+        return self.store.key("s", "account-keys", account_id)
+
+    def create(self, key: Key) -> None:
+        digest = key_digest(key.key)
+        self.store.run(
+            ("HSET", self.created, digest, json.dumps(asdict(key))),
+            ("RPUSH", self.account_keys_key(key.account), digest),
+            ("SADD", self.keys_set, digest),
+            ("SADD", self.accounts_set, key.account),
+        )
+        self._tokens.pop(key.key, None)
+
+    def created_tokens(self, account_id: str) -> list[str]:
+        """The secrets of the keys created for the account, in creation order."""
+        digests = self.store.run(("LRANGE", self.account_keys_key(account_id), 0, -1))[0]
+        if not digests:
+            return []
+        raws = self.store.run(("HMGET", self.created, *digests))[0]
+        return [json.loads(raw)["key"] for raw in raws if raw is not None]
 
     def reads(self, token: str, now: float) -> list[Commands]:
         """What a key state is made of: the key's and its account's hashes, the account's free-model day window."""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 
 import httpx
 import openai
@@ -14,18 +12,6 @@ from tests.conftest import KEY
 from tests.contract_check import assert_valid, check_response
 
 pytestmark = pytest.mark.socket  # the SDK against the session's live server
-
-
-@pytest.fixture
-def sdk() -> Iterator[Callable[..., openai.OpenAI]]:
-    """Makes clients (each checking every response) and closes them, and so their sockets, after the test."""
-    with ExitStack() as stack:
-
-        def make(live, **kw) -> openai.OpenAI:
-            hooked = httpx.Client(event_hooks={"response": [check_response]})
-            return stack.enter_context(openai.OpenAI(base_url=live.base_url, api_key=KEY, http_client=hooked, **kw))
-
-        yield make
 
 
 def test_openrouter_published_example(live, sdk):

@@ -90,3 +90,47 @@ def test_embeddings_generate_and_list_models(live):
     assert len(res.data) == 2 and len(res.data[0].embedding) == 1536
     assert res.usage is not None and res.usage.cost is not None and res.usage.cost > 0
     assert {m.id for m in models.result.data} == {"openai/text-embedding-3-small", "openai/text-embedding-3-large"}
+
+
+def test_model_endpoints(live):
+    """``models.list_for_user``, ``models.get``, ``endpoints.list_zdr_endpoints``: parsed by the SDK's own models."""
+    with client(live) as c:
+        mine = c.models.list_for_user(security={"bearer": KEY})
+        every = c.models.list()
+        one = c.models.get(author="openai", slug="gpt-5")
+        zdr = c.endpoints.list_zdr_endpoints()
+        with pytest.raises(errors.NotFoundResponseError):
+            c.models.get(author="openai", slug="no-such-model")
+    assert [m.id for m in mine.result.data] == [m.id for m in every.result.data]
+    assert one.data.id == "openai/gpt-5" and one.data.links.details.endswith("/openai/gpt-5/endpoints")
+    want = sum(1 for m in live.mock.world.models.values() for e in m.endpoints if e.data_policy.zdr)
+    assert len(zdr.data) == want > 0 and all(e.supports_tool_choice is not None for e in zdr.data)
+
+
+def test_api_keys_and_generation_content(live):
+    """``api_keys.list/create/get/update/delete`` with a management key; ``generations.list_generation_content``."""
+    manager = "sk-or-v1-" + "fedcba9876543210" * 4
+    with httpx.Client() as admin:
+        assert admin.put(f"{live.base_url.removesuffix('/api/v1')}/__mockrouter/keys",
+                         json={"key": manager, "management": True}).status_code == 200  # fmt: skip
+    with httpx.Client(event_hooks={"response": [check_response]}) as hooked:
+        sdk = OpenRouter(api_key=manager, server_url=live.base_url, retry_config=NO_RETRY, client=hooked)
+        created = sdk.api_keys.create(name="ci", limit=2.5, limit_reset="weekly")
+        h = created.data.hash
+        assert created.key.startswith("sk-or-v1-") and created.data.limit == 2.5
+        with OpenRouter(api_key=created.key, server_url=live.base_url, retry_config=NO_RETRY, client=hooked) as new:
+            res = new.chat.send(model="openai/gpt-5-nano", messages=[{"role": "user", "content": "Hello"}])
+            content = new.generations.list_generation_content(id=res.id)
+        assert content.data.input.messages == [{"role": "user", "content": "Hello"}]
+        assert content.data.output.completion == res.choices[0].message.content and content.data.error is None
+        assert [k.hash for k in sdk.api_keys.list().data] == [h]
+        assert sdk.api_keys.get(hash=h).data.usage == res.usage.cost
+        assert sdk.api_keys.update(hash=h, name="renamed", disabled=True).data.disabled is True
+        assert sdk.api_keys.list().data == [] and len(sdk.api_keys.list(include_disabled=True).data) == 1
+        assert sdk.api_keys.delete(hash=h).DELETED is True
+        with pytest.raises(errors.NotFoundResponseError):
+            sdk.api_keys.get(hash=h)
+    with OpenRouter(api_key=KEY, server_url=live.base_url, retry_config=NO_RETRY) as plain:
+        with pytest.raises(errors.OpenRouterDefaultError) as refused:  # the SDK maps no 403 for this operation
+            plain.api_keys.list()
+    assert refused.value.status_code == 403 and "Only management keys" in refused.value.body

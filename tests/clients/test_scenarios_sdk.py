@@ -4,8 +4,8 @@ surfaces (exception class, status, message) and whether its retries were honoure
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import openai
@@ -23,17 +23,6 @@ MSG = [{"role": "user", "content": "Tell me something"}]
 def scenario(name: str, **settings: object) -> Iterator[MockRouterServer]:
     with MockRouterServer(Settings(scenarios=(name,), time_scale=0, **settings)) as server:  # type: ignore[arg-type]
         yield server
-
-
-@pytest.fixture
-def sdk() -> Iterator[Callable[..., openai.OpenAI]]:
-    """Makes clients and closes them, and so their sockets, after the test."""
-    with ExitStack() as stack:
-
-        def make(server: MockRouterServer, **kw: object) -> openai.OpenAI:
-            return stack.enter_context(openai.OpenAI(base_url=server.base_url, api_key=KEY, **kw))  # type: ignore[arg-type]
-
-        yield make
 
 
 def test_byok_missing(sdk):
