@@ -9,14 +9,13 @@ request is in the journal on every exit path (``finally``); the journal entry is
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from mockrouter import errors, seeding
-from mockrouter.calls import Call, Reply
+from mockrouter.calls import Call, Reply, json_bytes
 from mockrouter.contract import schemas as contract
 from mockrouter.contract.operations import Auth, Operation, Params, Surface
 from mockrouter.engine import admin, catalogue  # noqa: F401 - their handlers register themselves
@@ -100,7 +99,7 @@ class Mock(Completions):
     def cached(self, key: tuple[str, ...], build: Callable[[], Any]) -> Reply:
         raw = self._cache.get(key)
         if raw is None:
-            raw = json.dumps(build(), separators=(",", ":"), ensure_ascii=False).encode()
+            raw = json_bytes(build())
             if len(self._cache) < _CACHE_SIZE:
                 self._cache[key] = raw
         return Reply(200, raw=raw)

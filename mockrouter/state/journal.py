@@ -27,7 +27,7 @@ __all__ = ["Entry", "Journal", "key_digest", "log_line", "redact"]
 @functools.lru_cache(maxsize=4096)
 def key_digest(secret: str) -> str:
     """A stable, non-reversible id of a key (journal queries by key)."""
-    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 @functools.lru_cache(maxsize=4096)
