@@ -76,6 +76,7 @@ DEFAULT_MESSAGES: dict[int, str] = {
     413: "Request payload too large",
     422: "Invalid argument",
     429: "Rate limit exceeded",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     502: "Provider returned error",
     503: "Service temporarily unavailable",

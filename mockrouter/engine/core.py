@@ -31,7 +31,7 @@ from mockrouter.fixtures import load_for
 from mockrouter.kinds import Outcome, Profile, profile
 from mockrouter.settings import Settings
 from mockrouter.state import in_memory
-from mockrouter.state.journal import Entry, Journal, key_digest, redact
+from mockrouter.state.journal import Entry, Journal, key_digest, redact, redact_body
 from mockrouter.state.protocol import KeyState, State
 from mockrouter.world import World
 
@@ -116,8 +116,7 @@ class Mock(Completions):
             self.state.begin()  # a shared store's state: see what other workers changed
             return self._admin(call, op, path_params or {})  # type: ignore[arg-type]
         self.state.begin(bearer(call.headers))
-        query = "&".join(f"{k}={v}" for k, v in call.query.items())
-        entry = self.journal.open(call.method, call.path, query, dict(call.headers))
+        entry = self.journal.open(call.method, call.path, call.query, call.headers)
         ex = Exchange(call, entry)
         reply: Reply | None = None
         try:
@@ -233,7 +232,9 @@ class Mock(Completions):
             ex.entry.body = journal_body(call.body)
             raise
         # the journal keeps the parsed body itself (the pipeline never changes a body in place)
-        ex.entry.body = body if len(call.body) <= JOURNAL_BODY_BYTES else journal_body(call.body)
+        ex.entry.body = (
+            redact_body(body, call.body) if len(call.body) <= JOURNAL_BODY_BYTES else journal_body(call.body)
+        )
         return body
 
     def validate(self, ex: Exchange, schema: str, body: Any) -> None:
