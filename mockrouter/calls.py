@@ -6,13 +6,22 @@ Nothing else in the package knows about HTTP frameworks.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockrouter.kinds import FaultKind
 
-__all__ = ["Call", "Reply", "Stream"]
+__all__ = ["Call", "Reply", "Stream", "json_bytes"]
+
+
+def json_bytes(doc: Any) -> bytes:
+    """A JSON document as the bytes every reply sends: compact UTF-8. A lone surrogate (JSON lets a client send
+    ``"\\ud800"``, and Python keeps it in the decoded string) cannot be UTF-8, so it goes out as the same JSON escape
+    (``backslashreplace`` writes exactly ``\\udXXX``, and a surrogate only ever stands inside a JSON string): the
+    document stays valid and says what the client sent, instead of failing to encode."""
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "backslashreplace")
 
 
 @dataclass(slots=True)

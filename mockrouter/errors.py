@@ -14,7 +14,10 @@ Era B (the ``current`` profile) adds ``metadata.error_type``; :func:`envelope` d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
+
+from mockrouter.contract import schemas
 
 __all__ = [
     "ERROR_TYPES",
@@ -73,6 +76,7 @@ DEFAULT_MESSAGES: dict[int, str] = {
     413: "Request payload too large",
     422: "Invalid argument",
     429: "Rate limit exceeded",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     502: "Provider returned error",
     503: "Service temporarily unavailable",
@@ -209,7 +213,7 @@ def rate_limited_free(kind: str, limit: int, reset_ms: int, retry_after: int | N
     headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset_ms)}
     wire = dict(headers)
     if retry_after is not None:
-        wire["Retry-After"] = str(retry_after)
+        wire["Retry-After"] = _seconds(retry_after)
     return MockRouterError(429, text, {"headers": headers}, wire)
 
 
@@ -237,8 +241,18 @@ def provider_error(
     return MockRouterError(status, message, {"provider_name": provider, "raw": raw, "is_byok": is_byok}, headers)
 
 
+@cache
+def _retry_after_max() -> float:
+    return float(schemas.schema("fixtures.json")["$defs"]["RetryAfter"]["maximum"])
+
+
 def _seconds(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    """A ``Retry-After`` value, whatever its source (fixtures, faults, rate windows): a finite number of seconds in
+    the declared range (``fixtures.json#/$defs/RetryAfter``), to the millisecond; never ``inf``, ``nan``, negative
+    or hundreds of digits long."""
+    value = float(value)
+    seconds = min(value, _retry_after_max()) if value >= 0 else 0.0  # NaN and negatives: 0
+    return str(int(seconds)) if seconds.is_integer() else f"{seconds:.3f}".rstrip("0").rstrip(".")
 
 
 def for_status(

@@ -30,7 +30,7 @@ def fingerprint(document: Any) -> str:
 def derive(seed: int, *parts: object) -> int:
     """A 64-bit integer derived from the seed and any parts (stable across runs and processes)."""
     text = "\x1f".join(str(p) for p in (seed, *parts))
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
 
 
 def rng(seed: int, fingerprint: str, purpose: str) -> random.Random:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+import re
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from mockrouter import kinds
 
-__all__ = ["PROFILES", "Settings"]
+__all__ = ["PROFILES", "Settings", "safe_url"]
+
+_PASSWORD = re.compile(r"(?<=://)[^/@]*@")
+
+
+def safe_url(value: Any) -> Any:
+    """A URL's credentials (``redis://:secret@host``) hidden; anything else unchanged."""
+    return _PASSWORD.sub("***@", value) if isinstance(value, str) else value
+
 
 #: "current": today's API (Era B). "launch": the API as at GPT-5's launch (Era A, Aug 2025).
 PROFILES = tuple(kinds.PROFILES)
@@ -27,7 +36,8 @@ class Settings:
     journal_size: int = 1000
     clock: int | None = None  # pin `created` and ids
     max_body_bytes: int = 32 * 1024 * 1024
-    admin_token: str | None = None
+    max_header_bytes: int = 64 * 1024  # a request's line and headers together; beyond: 431, never buffered
+    admin_token: str | None = field(default=None, metadata={"secret": True})  # never printed (repr)
     no_default: bool = False  # do not load the shipped default world
     keepalive_s: float = 1.0  # ": OPENROUTER PROCESSING" cadence while waiting
     done_after_error: bool = False  # send "data: [DONE]" after a mid-stream error event
@@ -48,7 +58,7 @@ class Settings:
     def __repr__(self) -> str:
         default = Settings()
         changed = [
-            f"{f.name}={getattr(self, f.name)!r}"
+            f"{f.name}={'<redacted>' if f.metadata.get('secret') else safe_url(getattr(self, f.name))!r}"
             for f in fields(self)
             if getattr(self, f.name) != getattr(default, f.name)
         ]

@@ -180,7 +180,7 @@ def test_journal_ids_are_unique_and_the_journal_bounded(redis_url):
     stores = [Store(redis_url), Store(redis_url)]
     one, two = RedisJournal(stores[0], size=5), RedisJournal(stores[1], size=5)
     one.clear()
-    entries = [(one, two)[i % 2].open("POST", f"/p{i}", "", {"authorization": f"Bearer {KEY}"}) for i in range(4)]
+    entries = [(one, two)[i % 2].open("POST", f"/p{i}", {}, {"authorization": f"Bearer {KEY}"}) for i in range(4)]
     assert len({e.id for e in entries}) == 4
     in_flight = list(one)  # in flight: seen by every worker, as they were when they arrived
     assert [(e.path, e.done, e.worker) for e in in_flight] == [
@@ -192,12 +192,12 @@ def test_journal_ids_are_unique_and_the_journal_bounded(redis_url):
         (one, two)[i % 2].close(entry)
     assert [e.path for e in two] == ["/p0", "/p1", "/p2", "/p3"] and len(one) == 4
     assert KEY not in json.dumps([e.as_dict() for e in one])
-    late = one.open("GET", "/late", "", {})
+    late = one.open("GET", "/late", {}, {})
     two.clear()  # a clear forgets the requests in flight too
     one.close(late)
     assert len(two) == 0 and one.last is None
     for i in range(8):
-        two.close(two.open("GET", f"/q{i}", "", {}))
+        two.close(two.open("GET", f"/q{i}", {}, {}))
     assert [e.path for e in one.find()] == [f"/q{i}" for i in range(3, 8)]
     assert one.find(path="/q7", limit=1)[0].worker is not None and one.total >= 13
     for store in stores:

@@ -90,7 +90,10 @@ def _fast(name: str) -> Any:
 def is_valid(name: str, document: Any) -> bool:
     fast = _fast(name)
     if fast is not None:
-        return bool(fast.is_valid(document))
+        try:
+            return bool(fast.is_valid(document))
+        except UnicodeEncodeError:  # a lone surrogate in a string (valid JSON, not UTF-8): the Python validator
+            pass
     return not validate(name, document, limit=1)
 
 

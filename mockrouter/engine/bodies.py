@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from mockrouter import errors
+from mockrouter.state.journal import redact_body
 
 __all__ = [
     "JOURNAL_BODY_BYTES",
@@ -100,15 +101,18 @@ def upstream_body(body: dict[str, Any], model_id: str) -> dict[str, Any]:
 
 
 def journal_body(raw: bytes) -> Any:
-    """The body as the journal keeps it: parsed JSON, else text; very large bodies as size + digest + head."""
+    """The body as the journal keeps it, credentials redacted: parsed JSON, else text; very large bodies as
+    size + digest + head."""
     if len(raw) > JOURNAL_BODY_BYTES:
+        head = raw[:4096]
         return {
             "truncated": True,
             "bytes": len(raw),
             "sha256": hashlib.sha256(raw).hexdigest(),
-            "head": raw[:4096].decode("utf-8", "replace"),
+            "head": redact_body(head.decode("utf-8", "replace"), head),
         }
     try:
-        return json.loads(raw)
+        doc = json.loads(raw)
     except (ValueError, RecursionError):
-        return raw.decode("utf-8", "replace")
+        doc = raw.decode("utf-8", "replace")
+    return redact_body(doc, raw)

@@ -4,12 +4,12 @@ result now, or again on a repeated request."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from mockrouter import errors, seeding
+from mockrouter.calls import json_bytes
 from mockrouter.engine import generation
 from mockrouter.engine.bodies import reasoning_format, upstream_body, usage_requested
 from mockrouter.engine.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
@@ -24,11 +24,7 @@ from mockrouter.world import Stub
 
 __all__ = ["Job", "dumps", "prepare", "sse"]
 
-_JSON_SEPARATORS = (",", ":")
-
-
-def dumps(doc: Any) -> bytes:
-    return json.dumps(doc, separators=_JSON_SEPARATORS, ensure_ascii=False).encode()
+dumps = json_bytes
 
 
 def sse(doc: Any) -> bytes:

@@ -9,14 +9,13 @@ request is in the journal on every exit path (``finally``); the journal entry is
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from mockrouter import errors, seeding
-from mockrouter.calls import Call, Reply
+from mockrouter.calls import Call, Reply, json_bytes
 from mockrouter.contract import schemas as contract
 from mockrouter.contract.operations import Auth, Operation, Params, Surface
 from mockrouter.engine import admin, catalogue, keys  # noqa: F401 - their handlers register themselves
@@ -32,7 +31,7 @@ from mockrouter.fixtures import load_for
 from mockrouter.kinds import Outcome, Profile, profile
 from mockrouter.settings import Settings
 from mockrouter.state import in_memory
-from mockrouter.state.journal import Entry, Journal, key_digest, redact
+from mockrouter.state.journal import Entry, Journal, key_digest, redact, redact_body
 from mockrouter.state.protocol import KeyState, State
 from mockrouter.world import World
 
@@ -100,7 +99,7 @@ class Mock(Completions):
     def cached(self, key: tuple[str, ...], build: Callable[[], Any]) -> Reply:
         raw = self._cache.get(key)
         if raw is None:
-            raw = json.dumps(build(), separators=(",", ":"), ensure_ascii=False).encode()
+            raw = json_bytes(build())
             if len(self._cache) < _CACHE_SIZE:
                 self._cache[key] = raw
         return Reply(200, raw=raw)
@@ -117,8 +116,7 @@ class Mock(Completions):
             self.state.begin()  # a shared store's state: see what other workers changed
             return self._admin(call, op, path_params or {})  # type: ignore[arg-type]
         self.state.begin(bearer(call.headers))
-        query = "&".join(f"{k}={v}" for k, v in call.query.items())
-        entry = self.journal.open(call.method, call.path, query, dict(call.headers))
+        entry = self.journal.open(call.method, call.path, call.query, call.headers)
         ex = Exchange(call, entry)
         reply: Reply | None = None
         try:
@@ -234,7 +232,9 @@ class Mock(Completions):
             ex.entry.body = journal_body(call.body)
             raise
         # the journal keeps the parsed body itself (the pipeline never changes a body in place)
-        ex.entry.body = body if len(call.body) <= JOURNAL_BODY_BYTES else journal_body(call.body)
+        ex.entry.body = (
+            redact_body(body, call.body) if len(call.body) <= JOURNAL_BODY_BYTES else journal_body(call.body)
+        )
         return body
 
     def validate(self, ex: Exchange, schema: str, body: Any) -> None:

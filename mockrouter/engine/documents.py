@@ -50,7 +50,7 @@ def _reasoning_details(served: Served, choice: Choice, hidden: bool) -> list[dic
         return []
     if hidden or choice.reasoning is None:
         seed = f"{served.model}/{choice.index}/{choice.reasoning_tokens}/{choice.content}"
-        digest = hashlib.sha256(seed.encode()).digest() * 3
+        digest = hashlib.sha256(seed.encode("utf-8", "surrogatepass")).digest() * 3
         return [
             {
                 "type": "reasoning.encrypted",

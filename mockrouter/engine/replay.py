@@ -4,11 +4,10 @@ recorded pace, scaled by ``time_scale`` (``mockrouter record`` writes them: ``mo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mockrouter.calls import Reply, Stream
+from mockrouter.calls import Reply, Stream, json_bytes
 from mockrouter.seeding import fingerprint
 
 __all__ = ["find_recording", "replay_reply"]
@@ -46,7 +45,5 @@ def replay_reply(rec: Mapping[str, Any], time_scale: float, keepalive_s: float) 
             stream=Stream(payloads, delays, time_scale=time_scale, keepalive_s=keepalive_s),
         )
     body = resp.get("body")
-    raw = (
-        body.encode() if isinstance(body, str) else json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    )
+    raw = body.encode("utf-8", "backslashreplace") if isinstance(body, str) else json_bytes(body)
     return Reply(int(resp["status"]), headers=headers, raw=raw)

@@ -7,14 +7,13 @@ Delays are measured from the request's arrival and topped up (uvloop may wake a 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
-from mockrouter.calls import Call, Reply, Stream
+from mockrouter.calls import Call, Reply, Stream, json_bytes
 from mockrouter.kinds import FaultKind, Outcome
 
 __all__ = ["AbortStream", "KEEPALIVE", "respond"]
@@ -67,11 +66,7 @@ class Responder:
             return
         if reply.delay_ms and reply.time_scale:
             await wait_until(self.call.arrived + reply.delay_ms * reply.time_scale / 1000.0)
-        body = (
-            reply.raw
-            if reply.raw is not None
-            else json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode()
-        )
+        body = reply.raw if reply.raw is not None else json_bytes(reply.body)
         ctype = b"application/json" if reply.content_type == "application/json" else reply.content_type.encode()
         start = {"type": "http.response.start", "status": reply.status, "headers": _headers(reply, ctype, len(body))}
         if not reply.disconnect:

@@ -18,10 +18,13 @@ from typing import Any
 
 import uvicorn
 
+from mockrouter.calls import json_bytes
 from mockrouter.engine.core import Mock
+from mockrouter.errors import MockRouterError, envelope
 from mockrouter.fixtures import load_for
 from mockrouter.http.app import create_app
-from mockrouter.settings import Settings
+from mockrouter.kinds import profile
+from mockrouter.settings import Settings, safe_url
 from mockrouter.world import World
 
 __all__ = ["MockRouterServer", "run", "shared_mock", "uvicorn_config"]
@@ -76,20 +79,66 @@ try:
 
     class StampedHttpTools(HttpToolsProtocol):
         """httptools (uvicorn[standard]) with each request stamped as its first bytes are parsed (delays count from
-        there, not from when a busy event loop got round to the request: a burst of 256 takes milliseconds), and a
-        transport that can hold writes and send them as one (``scope["mockrouter.cork"]``, see ``Corked``)."""
+        there, not from when a busy event loop got round to the request: a burst of 256 takes milliseconds), a
+        transport that can hold writes and send them as one (``scope["mockrouter.cork"]``, see ``Corked``), and a
+        limit on a request's head (httptools has none): beyond ``head_limit`` bytes before the headers end, the
+        ``refusal`` (431) is sent and the connection closed, so what was buffered goes with it.
+
+        It relies on four methods of uvicorn's protocol (``connection_made``, ``data_received``,
+        ``on_message_begin``, ``on_message_complete``) and its ``transport`` and ``scope``: tests/test_robustness.py checks them, so an upgrade that changes them fails loudly."""
+
+        head_limit = 0  # set per server by ``uvicorn_config`` (a subclass each)
+        refusal = b""
+        _head: int | None = 0  # bytes of the current request's head so far; None once it has ended
+        _tail = b""  # the last bytes of the head so far (its end may be split across two reads)
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            self._head, self._tail = 0, b""
             super().connection_made(Corked(transport))  # type: ignore[arg-type]
+
+        def data_received(self, data: bytes) -> None:
+            if self._head is None or not self.head_limit:
+                super().data_received(data)
+                return
+            if self.transport.is_closing():
+                return
+            seen = self._tail + data
+            end = seen.find(b"\r\n\r\n")
+            size = self._head + (len(data) if end < 0 else end + 4 - len(self._tail))
+            if size > self.head_limit:  # refused before the parser buffers it
+                self.transport.write(self.refusal)
+                self.transport.close()
+                return
+            self._head, self._tail = (size, seen[-3:]) if end < 0 else (None, b"")
+            super().data_received(data)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
             self.scope["mockrouter.arrived"] = time.monotonic()  # type: ignore[typeddict-unknown-key]
             self.scope["mockrouter.cork"] = self.transport  # type: ignore[typeddict-unknown-key]
 
+        def on_message_complete(self) -> None:
+            super().on_message_complete()
+            self._head, self._tail = 0, b""  # the next request's head
+
     _HTTP: Any = StampedHttpTools
 except ImportError:  # pragma: no cover - uvicorn[standard] brings httptools on supported platforms
     _HTTP = "h11"
+
+
+def _refusal(settings: Settings) -> bytes:
+    """The 431 answer to a request whose head is larger than ``settings.max_header_bytes``."""
+    err = MockRouterError.of(431, max_bytes=settings.max_header_bytes)
+    body = json_bytes(envelope(err, profile(settings.profile).error_type))
+    head = f"HTTP/1.1 431 {err.message}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+    return (head + "connection: close\r\n\r\n").encode() + body
+
+
+def _http(settings: Settings) -> Any:
+    if _HTTP == "h11":  # pragma: no cover - h11 has a limit of its own
+        return _HTTP
+    attrs = {"head_limit": settings.max_header_bytes, "refusal": _refusal(settings)}
+    return type("LimitedHttpTools", (_HTTP,), attrs)
 
 
 def uvicorn_config(app: Any, settings: Settings, **extra: Any) -> uvicorn.Config:
@@ -98,7 +147,8 @@ def uvicorn_config(app: Any, settings: Settings, **extra: Any) -> uvicorn.Config
         host=settings.host,
         port=settings.port,
         loop=_loop(),
-        http=_HTTP,
+        http=_http(settings),
+        h11_max_incomplete_event_size=settings.max_header_bytes,
         log_level=settings.log_level,
         access_log=False,
         timeout_keep_alive=30,
@@ -147,7 +197,7 @@ def run(settings: Settings) -> None:
             settings = settings.with_(redis=stack.enter_context(RedisServer()).url)
         world = load_for(settings)
         mock = shared_mock(settings, world, fresh=True)
-        log.info("mockrouter: %d worker(s) sharing state in Redis at %s", settings.workers, settings.redis)
+        log.info("mockrouter: %d worker(s) sharing state in Redis at %s", settings.workers, safe_url(settings.redis))
         if settings.workers == 1:
             uvicorn.Server(uvicorn_config(create_app(mock=mock), settings)).run()
             return

@@ -15,19 +15,19 @@ import logging
 import re
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mockrouter.kinds import Outcome
 
-__all__ = ["Entry", "Journal", "key_digest", "log_line", "redact"]
+__all__ = ["SECRET_NAMES", "Entry", "Journal", "is_secret", "key_digest", "log_line", "redact", "redact_body"]
 
 
 @functools.lru_cache(maxsize=4096)
 def key_digest(secret: str) -> str:
     """A stable, non-reversible id of a key (journal queries by key)."""
-    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -92,10 +92,11 @@ class Journal:
         """Entries ever opened (clearing the journal does not reset it)."""
         return self._total
 
-    def open(self, method: str, path: str, query: str, headers: dict[str, str]) -> Entry:
-        """Start an entry for an arriving request (it is in the journal from that moment on)."""
-        safe = {k: (_redact_header(k.lower(), v) if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
-        entry = Entry(self._next_id(), time.time(), method, path, query, safe)
+    def open(self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str]) -> Entry:
+        """Start an entry for an arriving request (it is in the journal from that moment on), its credentials
+        redacted (:data:`SECRET_NAMES`)."""
+        safe = {k: (redact_value(k, v) if is_secret(k) else v) for k, v in headers.items()}
+        entry = Entry(self._next_id(), time.time(), method, path, redact_query(query), safe)
         self._add(entry)
         return entry
 
@@ -176,15 +177,64 @@ class Journal:
         return entries[-1] if entries else None
 
 
-_SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "x-mockrouter-admin-token", "cookie"})
+#: the names of the headers, query parameters and body fields that carry a credential, declared once for all three
+#: (compared lower-case with ``_`` as ``-``: ``api_key`` in a query or a body is ``api-key``); their values are
+#: journaled reduced to a prefix (:func:`redact`)
+SECRET_NAMES = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "x-api-key",
+        "api-key",
+        "apikey",
+        "x-mockrouter-key",
+        "x-mockrouter-admin-token",
+        "admin-token",
+        "access-token",
+    }
+)
+_SCHEMES = ("authorization", "proxy-authorization")  # "<scheme> <credential>": the scheme stays readable
+_SPELLING = "|".join(re.escape(n).replace("\\-", "[-_]") for n in sorted(SECRET_NAMES))
+_IN_BYTES = re.compile(("(?:" + _SPELLING + ")").encode(), re.IGNORECASE)
+_IN_TEXT = re.compile('("(?:' + _SPELLING + ')"\\s*:\\s*")([^"\\\\]*)', re.IGNORECASE)
 
 
-def _redact_header(name: str, value: str) -> str:
-    """A secret header's value reduced to a prefix (``name`` is lower-case, as the journal keeps headers)."""
-    if name == "authorization":
+def is_secret(name: str) -> bool:
+    return name.lower().replace("_", "-") in SECRET_NAMES
+
+
+def redact_value(name: str, value: str) -> str:
+    """A secret header's, query parameter's or body field's value reduced to a prefix."""
+    if name.lower() in _SCHEMES:
         scheme, _, token = value.partition(" ")
         return f"{scheme} {redact(token)}" if token else (redact(value) or "")
     return redact(value) or ""
+
+
+def redact_query(query: Mapping[str, str]) -> str:
+    return "&".join(f"{k}={redact_value(k, v) if is_secret(k) else v}" for k, v in query.items())
+
+
+def redact_body(doc: Any, raw: bytes) -> Any:
+    """A body as the journal keeps it: every secret field's value (at any depth, or in a body kept as text) reduced
+    to a prefix. ``doc`` itself when ``raw`` names no secret (the usual case costs one scan of the bytes)."""
+    if not _IN_BYTES.search(raw):
+        return doc
+    return _redacted(doc)
+
+
+def _redacted(doc: Any) -> Any:
+    if isinstance(doc, dict):
+        return {
+            k: (redact_value(k, v) if isinstance(v, str) else "...") if is_secret(k) else _redacted(v)
+            for k, v in doc.items()
+        }
+    if isinstance(doc, list):
+        return [_redacted(v) for v in doc]
+    if isinstance(doc, str):
+        return _IN_TEXT.sub(lambda m: m.group(1) + (redact(m.group(2)) or ""), doc)
+    return doc
 
 
 access_log = logging.getLogger("mockrouter.access")
