@@ -258,3 +258,17 @@ def test_dashboard_shows_the_journal_live(browser: Browser) -> None:
         accounts = json.loads(accounts_json)
         for a in accounts:
             assert f"${balances[a['id']]:.4f}" in a["text"]
+
+        # the other inference operations show their own token counts
+        response = http.post(server.base_url + "/responses", headers=AUTH, json={"model": "openai/gpt-5-mini", "input": "hi"})
+        embedded = http.post(server.base_url + "/embeddings", headers=AUTH,
+                             json={"model": "openai/text-embedding-3-small", "input": "hi there"})  # fmt: skip
+        assert response.status_code == embedded.status_code == 200
+        rows = json.loads(wait_for(lambda: browser.evaluate(READ_ROWS), lambda v: len(json.loads(v)) >= 5))
+        by_route = {r["id"]: r for r in rows}
+        journal = {e["id"]: e for e in http.get(admin + "/requests").json()["requests"]}
+        r_entry = next(e for e in journal.values() if e["path"].endswith("/responses"))
+        e_entry = next(e for e in journal.values() if e["path"].endswith("/embeddings"))
+        usage = r_entry["usage"]
+        assert by_route[r_entry["id"]]["tokens"] == f"{usage['prompt_tokens']} / {usage['completion_tokens']}"  # journal: one shape
+        assert by_route[e_entry["id"]]["tokens"] == f"{e_entry['usage']['prompt_tokens']} / 0"

@@ -161,3 +161,21 @@ def test_the_contract_runner_knows_the_engine_s_vector_sizes():
     from mockrouter.engine.embeddings import NATIVE_DIMENSIONS
 
     assert EMBEDDING_MODELS == NATIVE_DIMENSIONS
+
+
+def test_a_byok_required_embedding_model_is_a_403_without_the_key_and_byok_with_it():
+    from starlette.testclient import TestClient
+
+    from mockrouter import Mock, Settings, create_app
+    from mockrouter.fixtures import default_paths, world_from
+    from mockrouter.world import ByokKey
+
+    needs = "OpenAI is requiring a key to access this model, which you can add in https://openrouter.ai/settings/integrations"
+    world = world_from({"models": [{"id": LARGE, "byok_required": needs}]}, base=default_paths())
+    mock = Mock(Settings(time_scale=0), world=world)
+    with TestClient(create_app(mock=mock)) as client:
+        r = client.post(URL, json={"model": LARGE, "input": "x"}, headers=AUTH)
+        assert r.status_code == 403 and r.json()["error"]["message"] == needs
+        mock.state.set_byok(mock.state.key_state(KEY).account.id, {"openai": ByokKey()})
+        r = client.post(URL, json={"model": LARGE, "input": "x"}, headers=AUTH)
+        assert r.status_code == 200 and r.json()["usage"]["is_byok"] is True

@@ -53,3 +53,30 @@ def test_record_then_replay(tmp_path):
         other = c.post("/chat/completions", json={**body, "messages": [{"role": "user", "content": "not recorded"}]})
         assert other.status_code == 200 and other.json()["id"] != plain.json()["id"]
         assert json.loads(json.dumps(replay.mock.journal.last.as_dict()))["stub"] is None
+
+
+def test_typed_events_and_embeddings_are_recorded_and_replayed(tmp_path):
+    """The Responses API's typed events keep their ``event:`` names through record and replay; embeddings too."""
+    out = tmp_path / "rec.yaml"
+    streamed_body = {"model": "openai/gpt-5-mini", "input": "Record me", "stream": True}
+    embed_body = {"model": "openai/text-embedding-3-small", "input": ["a", "b"]}
+    with MockRouterServer(Settings(time_scale=0, seed=3)) as upstream:
+        with (
+            MockRouterServer(Settings(time_scale=0), app=Recorder(upstream.base_url, out)) as proxy,
+            httpx.Client(base_url=proxy.base_url, headers=AUTH) as c,
+        ):
+            streamed = c.post("/responses", json=streamed_body)
+            embedded = c.post("/embeddings", json=embed_body)
+    recorded = yaml.safe_load(out.read_text())["recordings"]
+    names = [e.get("event") for e in recorded[0]["response"]["events"]]
+    assert names[0] == "response.created" and names[-1] == "response.completed"
+    world = load([*default_paths(), out])
+    with (
+        MockRouterServer(Settings(time_scale=0), mock=Mock(Settings(time_scale=0, seed=99), world=world)) as replay,
+        httpx.Client(base_url=replay.base_url, headers=AUTH) as c,
+    ):
+        again = c.post("/responses", json=streamed_body)
+        assert [b for b in again.text.split("\n\n") if b.startswith("event:")] == [
+            b for b in streamed.text.split("\n\n") if b.startswith("event:")
+        ]
+        assert c.post("/embeddings", json=embed_body).json() == embedded.json()

@@ -130,9 +130,10 @@ function renderRow(e) {
   cell(tr, "latency", ms(e.duration_ms), "num");
   cell(tr, "ttft", ms(e.ttft_ms), "num");
   const u = e.usage || {};
-  const tokens = cell(tr, "tokens", e.usage ? (u.prompt_tokens ?? 0) + " / " + (u.completion_tokens ?? 0) : "", "num");
-  tokens.setAttribute("data-prompt", u.prompt_tokens ?? "");
-  tokens.setAttribute("data-completion", u.completion_tokens ?? "");
+  const tin = u.prompt_tokens ?? u.input_tokens ?? 0, tout = u.completion_tokens ?? u.output_tokens ?? 0;
+  const tokens = cell(tr, "tokens", e.usage ? tin + " / " + tout : "", "num");
+  tokens.setAttribute("data-prompt", u.prompt_tokens ?? u.input_tokens ?? "");
+  tokens.setAttribute("data-completion", u.completion_tokens ?? u.output_tokens ?? "");
   tokens.title = "prompt / completion";
   const cost = cell(tr, "cost", e.cost === null || e.cost === undefined ? "" : "$" + e.cost.toFixed(6), "num");
   cost.setAttribute("data-cost", e.cost ?? "");

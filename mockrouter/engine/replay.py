@@ -35,7 +35,10 @@ def replay_reply(rec: Mapping[str, Any], time_scale: float, keepalive_s: float) 
     headers = {k: v for k, v in (resp.get("headers") or {}).items() if k.lower() != "content-type"}
     events = resp.get("events")
     if events is not None:
-        payloads = [f"data: {e['data']}\n\n".encode() for e in events]
+        payloads = [
+            (f"event: {e['event']}\n" if e.get("event") else "").encode() + f"data: {e['data']}\n\n".encode()
+            for e in events
+        ]
         delays = [float(e.get("delay_ms", 0.0)) for e in events]
         return Reply(
             200,

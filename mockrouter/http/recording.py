@@ -107,7 +107,13 @@ class Recorder:
                             )
                             if data:
                                 now = time.monotonic()
-                                events.append({"data": data, "delay_ms": round((now - last) * 1000, 1)})
+                                event: dict[str, Any] = {"data": data, "delay_ms": round((now - last) * 1000, 1)}
+                                name = next(
+                                    (line[6:].strip() for line in block.splitlines() if line.startswith("event:")), None
+                                )
+                                if name:  # typed events (the Responses API) keep their names
+                                    event["event"] = name
+                                events.append(event)
                                 last = now
                     response["events"] = events
                 else:
