@@ -159,6 +159,24 @@ def _byok(d: Mapping[str, Any] | None) -> Mapping[str, ByokKey]:
     )
 
 
+_TOOL_CHOICES = ("auto", "function", "none", "required")
+
+
+def _capabilities(e: Mapping[str, Any], provider: Provider, m: Mapping[str, Any]) -> dict[str, Any]:
+    """An endpoint's native tools, service tier, diarization and per-value ``tool_choice`` support."""
+    native = e.get("native_tools", {k: {"type": v} for k, v in provider.native_tools})
+    params = e.get("supported_parameters", m.get("supported_parameters", ()))
+    choice = "tool_choice" in params
+    return {
+        "native_tools": MappingProxyType({k: v["type"] for k, v in native.items()}),
+        "service_tier": e.get("service_tier"),
+        "supports_diarization": e.get("supports_diarization", False),
+        "tool_choice_support": MappingProxyType(
+            {name: e.get("supports_tool_choice", {}).get(name, choice) for name in _TOOL_CHOICES}
+        ),
+    }
+
+
 def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]], sources: tuple[str, ...]) -> World:
     def fail(section: str, key: str, suffix: str, message: str) -> FixtureError:
         file, pointer = origins.get((section, key), (sources[-1] if sources else "<fixtures>", f"/{section}"))
@@ -174,6 +192,7 @@ def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]],
             headquarters=p.get("headquarters"),
             datacenters=tuple(p.get("datacenters", ())),
             data_policy=_policy(p.get("data_policy")),
+            native_tools=tuple((k, v["type"]) for k, v in p.get("native_tools", {}).items()),
         )
         for p in raw.get("providers", [])
     }
@@ -216,6 +235,7 @@ def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]],
                     moderation=Moderation(tuple(mod["flag"]), tuple(mod.get("reasons", ("harassment",))))
                     if mod
                     else None,
+                    **_capabilities(e, provider, m),
                 )
             )
         first = endpoints[0] if endpoints else None

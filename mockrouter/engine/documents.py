@@ -343,6 +343,10 @@ def endpoint_doc(model: Model, e: Endpoint, profile: Profile) -> dict[str, Any]:
         lat, tps = e.latency.ttft_ms, e.latency.tokens_per_second
         p90 = e.latency.ttft_p90_ms or lat
         doc["model_id"] = model.canonical_slug
+        doc["native_tools"] = {name: {"type": kind} for name, kind in e.native_tools.items()}
+        doc["service_tier"] = e.service_tier
+        doc["supports_diarization"] = e.supports_diarization
+        doc["supports_tool_choice"] = dict(e.tool_choice_support)
         doc["uptime_last_5m"] = doc["uptime_last_30m"]
         doc["uptime_last_1d"] = doc["uptime_last_30m"]
         doc["latency_last_30m"] = {"p50": lat, "p75": round((lat + p90) / 2, 1), "p90": p90, "p99": round(p90 * 1.5, 1)}
