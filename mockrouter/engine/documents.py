@@ -273,8 +273,15 @@ def text_chunks(
 # --------------------------------------------------------------------------- catalogue
 
 
+#: the modalities ``architecture.modality`` is built from (``input_modalities`` also lists ``file``)
+MODALITY_KINDS = ("text", "image", "audio", "video")
+
+
 def _modality(model: Model) -> str:
-    return f"{'+'.join(model.input_modalities)}->{'+'.join(model.output_modalities)}"
+    def side(names: tuple[str, ...]) -> str:
+        return "+".join(n for n in names if n in MODALITY_KINDS)
+
+    return f"{side(model.input_modalities)}->{side(model.output_modalities)}"
 
 
 def _architecture(model: Model) -> dict[str, Any]:
