@@ -26,6 +26,7 @@ class Profile:
     generation_details: bool  # /generation carries router, provider_responses, app_title, ...
     usage_details: bool  # usage carries the cost breakdown and the audio/video/image token counts
     catalogue_details: bool  # models, endpoints and providers carry today's extra fields
+    chunk_null_fingerprint: bool  # stream content and finish chunks carry "system_fingerprint": null
     no_auth_message: str  # 401 without a key
 
     @property
@@ -44,6 +45,7 @@ CURRENT = Profile(
     generation_details=True,
     usage_details=True,
     catalogue_details=True,
+    chunk_null_fingerprint=False,
     no_auth_message="No cookie auth credentials found",
 )
 LAUNCH = Profile(
@@ -57,6 +59,7 @@ LAUNCH = Profile(
     generation_details=False,
     usage_details=False,
     catalogue_details=False,
+    chunk_null_fingerprint=True,
     no_auth_message="No auth credentials found",
 )
 PROFILES: dict[str, Profile] = {p.name: p for p in (CURRENT, LAUNCH)}

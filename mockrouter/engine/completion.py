@@ -78,6 +78,7 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
         endpoint.provider_name,
         endpoint.native_finish_reason,
         reasoning_format(endpoint.provider.slug),
+        profile.chunk_null_fingerprint,
     )
     exclude = bool((body.get("reasoning") or {}).get("exclude")) or body.get("include_reasoning") is False
     timeline = outcome.timeline

@@ -40,6 +40,8 @@ class Served:
     provider: str
     native_finish_reason: str
     reasoning_format: str = "unknown"
+    #: content and finish chunks carry ``"system_fingerprint": null`` (the launch-era captures); else omitted
+    null_fingerprint: bool = False
 
 
 def _native(served: Served, finish: str) -> str:
@@ -122,7 +124,7 @@ def chat_body(
     return body
 
 
-def _chunk(served: Served, choices: list[dict[str, Any]]) -> dict[str, Any]:
+def _chunk(served: Served, choices: list[dict[str, Any]], fingerprint: bool = False) -> dict[str, Any]:
     chunk: dict[str, Any] = {
         "id": served.id,
         "provider": served.provider,
@@ -131,7 +133,9 @@ def _chunk(served: Served, choices: list[dict[str, Any]]) -> dict[str, Any]:
         "created": served.created,
         "choices": choices,
     }
-    return chunk  # no system_fingerprint: a chunk may omit it but never send null (the contract)
+    if fingerprint and served.null_fingerprint:
+        chunk["system_fingerprint"] = None  # Era A; today's spec and @openrouter/sdk reject null in a chunk
+    return chunk
 
 
 def _delta_choice(
@@ -151,8 +155,8 @@ def chat_chunks(
     """Every ``data:`` payload of a stream with the tokens each carries (for pacing), ``[DONE]`` excluded."""
     out: list[tuple[dict[str, Any], int]] = []
 
-    def add(index: int, delta: dict[str, Any], tokens: int) -> None:
-        out.append((_chunk(served, [_delta_choice(index, delta)]), tokens))
+    def add(index: int, delta: dict[str, Any], tokens: int, content: bool = False) -> None:
+        out.append((_chunk(served, [_delta_choice(index, delta)], content), tokens))
 
     for c in choices:
         if c.reasoning_tokens and not exclude_reasoning:
@@ -184,11 +188,11 @@ def chat_chunks(
                 frag = {"index": i, "function": {"arguments": part}}
                 add(c.index, {"role": "assistant", "content": None, "tool_calls": [frag]}, 1)
         for part in pieces(c.content or "", max_pieces):
-            add(c.index, {"role": "assistant", "content": part}, 1)
+            add(c.index, {"role": "assistant", "content": part}, 1, content=True)
         finish = _delta_choice(
             c.index, {"role": "assistant", "content": ""}, c.finish_reason, _native(served, c.finish_reason)
         )
-        out.append((_chunk(served, [finish]), 0))
+        out.append((_chunk(served, [finish], True), 0))
     if usage is not None:
         tail = _chunk(served, [_delta_choice(0, {"role": "assistant", "content": ""})])
         tail["usage"] = dict(usage)
