@@ -123,6 +123,16 @@ class Endpoint:
         return parameter in self.supported_parameters
 
 
+@dataclass(frozen=True, slots=True)
+class ReasoningDefaults:
+    """The catalogue's ``reasoning`` block: whether a model reasons unasked, and how hard."""
+
+    mandatory: bool = False  #: reasons whatever the request says
+    default_enabled: bool = False  #: reasons unless the request turns it off
+    default_effort: str = "medium"
+    supported_efforts: tuple[str, ...] = ("low", "medium", "high")
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Model:
     id: str
@@ -145,6 +155,7 @@ class Model:
     expiration_date: str | None
     knowledge_cutoff: str | None
     endpoints: tuple[Endpoint, ...]
+    reasoning_defaults: ReasoningDefaults = ReasoningDefaults()
 
     @property
     def author(self) -> str:

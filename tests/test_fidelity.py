@@ -40,3 +40,33 @@ def test_launch_stream_chunks_carry_a_null_system_fingerprint(client):
 def test_current_stream_chunks_omit_system_fingerprint(client):
     chunks = _chunks(chat(client, stream=True, model="openai/gpt-4o-mini"))
     assert chunks and all("system_fingerprint" not in c for c in chunks)
+
+
+def _reasoning(client, model: str, **body) -> tuple[str | None, int]:
+    r = chat(client, model=model, **body)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    return doc["choices"][0]["message"].get("reasoning"), doc["usage"]["completion_tokens_details"]["reasoning_tokens"]
+
+
+def test_reasoning_follows_the_catalogue_reasoning_block(client):
+    models = {m["id"]: m for m in client.get("/api/v1/models").json()["data"]}
+    assert models["anthropic/claude-sonnet-4.5"]["reasoning"] | {"supported_efforts": None} == {
+        "mandatory": False, "default_enabled": False, "default_effort": "medium", "supported_efforts": None}
+    assert models["openai/gpt-5-mini"]["reasoning"]["mandatory"] is True
+    assert models["google/gemini-2.5-flash"]["reasoning"] | {"supported_efforts": None} == {
+        "mandatory": False, "default_enabled": True, "default_effort": "medium", "supported_efforts": None}
+    # opt-in (Claude): no reasoning unless asked
+    assert _reasoning(client, "anthropic/claude-sonnet-4.5") == (None, 0)
+    text, tokens = _reasoning(client, "anthropic/claude-sonnet-4.5", reasoning={"effort": "low"})
+    assert text and tokens > 0
+    text, tokens = _reasoning(client, "anthropic/claude-sonnet-4.5", include_reasoning=True)
+    assert text and tokens > 0
+    # mandatory, hidden (GPT-5): reasoning tokens billed, no text, even when asked to turn it off
+    for body in ({}, {"reasoning": {"enabled": False}}):
+        text, tokens = _reasoning(client, "openai/gpt-5-mini", **body)
+        assert text is None and tokens > 0
+    # enabled by default but optional (Gemini 2.5 Flash): on unasked, off when turned off
+    text, tokens = _reasoning(client, "google/gemini-2.5-flash")
+    assert text and tokens > 0
+    assert _reasoning(client, "google/gemini-2.5-flash", reasoning={"enabled": False}) == (None, 0)

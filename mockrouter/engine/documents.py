@@ -325,11 +325,12 @@ def model_doc(model: Model, profile: Profile) -> dict[str, Any]:
         doc["supported_voices"] = None
         doc["links"] = {"details": f"/api/v1/models/{model.id}/endpoints"}
         if model.reasoning != "none":
+            r = model.reasoning_defaults
             doc["reasoning"] = {
-                "mandatory": model.reasoning == "hidden",
-                "default_enabled": True,
-                "default_effort": "medium",
-                "supported_efforts": ["low", "medium", "high"],
+                "mandatory": r.mandatory,
+                "default_enabled": r.default_enabled,
+                "default_effort": r.default_effort,
+                "supported_efforts": list(r.supported_efforts),
             }
     return doc
 
