@@ -70,3 +70,34 @@ def test_reasoning_follows_the_catalogue_reasoning_block(client):
     text, tokens = _reasoning(client, "google/gemini-2.5-flash")
     assert text and tokens > 0
     assert _reasoning(client, "google/gemini-2.5-flash", reasoning={"enabled": False}) == (None, 0)
+
+
+def test_logprobs_are_openai_shaped_where_the_endpoint_lists_them(client):
+    body = {"model": "openai/gpt-4o-mini", "logprobs": True, "top_logprobs": 3}
+    r = chat(client, **body)
+    assert r.status_code == 200, r.text
+    choice = r.json()["choices"][0]
+    content = choice["logprobs"]["content"]
+    assert choice["logprobs"]["refusal"] is None
+    assert "".join(e["token"] for e in content) == choice["message"]["content"]
+    for e in content:
+        assert e["logprob"] <= 0 and e["bytes"] == list(e["token"].encode())
+        assert len(e["top_logprobs"]) == 3 and e["top_logprobs"][0]["token"] == e["token"]
+        values = [t["logprob"] for t in e["top_logprobs"]]
+        assert values == sorted(values, reverse=True) and values[0] == e["logprob"]
+    # the stream sends the same entries, spread over its content chunks
+    chunks = _chunks(chat(client, stream=True, **body))
+    streamed = [e for c in chunks if c["choices"] and c["choices"][0]["logprobs"] for e in
+                c["choices"][0]["logprobs"]["content"]]  # fmt: skip
+    assert streamed == content
+    # without top_logprobs: the chosen tokens only
+    plain = chat(client, model="openai/gpt-4o-mini", logprobs=True).json()["choices"][0]["logprobs"]["content"]
+    assert plain and all(e["top_logprobs"] == [] for e in plain)
+
+
+def test_logprobs_are_ignored_where_unsupported_unless_required(client):
+    r = chat(client, model="openai/gpt-5-mini", logprobs=True, top_logprobs=2)
+    assert r.status_code == 200 and r.json()["choices"][0]["logprobs"] is None
+    strict = chat(client, model="openai/gpt-5-mini", logprobs=True, provider={"require_parameters": True})
+    assert strict.status_code == 404
+    assert chat(client, model="openai/gpt-4o-mini").json()["choices"][0]["logprobs"] is None
