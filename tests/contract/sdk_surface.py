@@ -25,6 +25,7 @@ class SdkMethod:
     path: str
     operation_id: str
     models: dict[str, Any] = field(default_factory=dict)  #: media type -> the 200 model
+    request_model: Any = None  #: the JSON body's model (None: no body)
 
     def bound(self, client: OpenRouter) -> Any:
         target: Any = client
@@ -52,7 +53,10 @@ def _resource_classes() -> list[tuple[str, ModuleType, type]]:
 def _method(attr: str, module: ModuleType, fn: ast.FunctionDef) -> SdkMethod | None:
     found: dict[str, str] = {}
     models: dict[str, Any] = {}
+    request_model = None
     for node in ast.walk(fn):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "serialize_request_body":
+            request_model = eval(compile(ast.Expression(node.args[-1]), module.__name__, "eval"), vars(module))
         if isinstance(node, ast.Call):
             for kw in node.keywords:
                 if kw.arg in ("method", "path", "operation_id") and isinstance(kw.value, ast.Constant):
@@ -69,7 +73,7 @@ def _method(attr: str, module: ModuleType, fn: ast.FunctionDef) -> SdkMethod | N
                     break
     if not {"method", "path", "operation_id"} <= set(found):
         return None
-    return SdkMethod(attr, fn.name, found["method"], found["path"], found["operation_id"], models)
+    return SdkMethod(attr, fn.name, found["method"], found["path"], found["operation_id"], models, request_model)
 
 
 def sdk_methods() -> list[SdkMethod]:

@@ -27,6 +27,7 @@ from openrouter import OpenRouter
 from openrouter.types.basemodel import UnrecognizedInt, UnrecognizedStr
 from openrouter.utils.retries import BackoffStrategy, RetryConfig
 
+from mockrouter.contract import schemas as contract
 from mockrouter.contract.operations import Operation, Surface, operations
 from tests.conftest import KEY
 from tests.contract.sdk_surface import SdkMethod, sdk_methods
@@ -160,6 +161,16 @@ def test_mock_matches_sdk_models(live, sdk: SdkMethod, op: Operation) -> None:
                 problems += [f"{kwargs} #{index}: {p}" for p in strict_problems(model, document)]
     assert media_seen == set(sdk.models), f"{op.id}: media types the SDK reads, never exercised"
     assert not problems, f"{op.id} disagrees with the SDK's {sdk.models}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize(("sdk", "op"), [(m, op) for m, op in SHARED if op.request], ids=lambda v: getattr(v, "id", ""))
+def test_every_request_field_the_sdk_sends_is_declared(sdk: SdkMethod, op: Operation) -> None:
+    """The request side: each top-level body field of the SDK's request model is declared in our request schema
+    (validated and documented, not merely let through as an unknown field)."""
+    assert op.request is not None and sdk.request_model is not None, (op.id, sdk.name)
+    declared = set(contract.schema(op.request)["properties"])
+    fields = {f.alias or name for name, f in sdk.request_model.model_fields.items()}
+    assert not fields - declared, f"{op.request} lacks fields the SDK sends: {sorted(fields - declared)}"
 
 
 def test_every_shared_operation_is_called() -> None:
