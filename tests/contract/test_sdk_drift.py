@@ -7,6 +7,10 @@ against the SDK's 200 model, strictly: a missing required field or a wrong type 
 SDK's open enums only accept as ``UnrecognizedStr``/``UnrecognizedInt``. A newer SDK therefore surfaces drift on
 its own: a newly shared operation without arguments below fails ``test_every_shared_operation_is_called``.
 
+``test_mock_matches_the_typescript_sdk`` does the same with ``@openrouter/sdk`` (pinned in tests/node/package.json,
+installed by ``make node-sdk``): tests/node/sdk_drift.mjs lists its operations and parses the mock's raw answers
+with its zod schemas, unknown enum values counted as failures too.
+
 The SDK is newer than the shared OpenAPI document (``test_upstream_drift.py``): where the two disagree the SDK
 wins and the upstream check lists the deviation with its reason in its ``DEVIATIONS``. With SDK 1.3.84 they do
 not disagree on anything the mock sends (the endpoint fields the SDK now requires, ``native_tools``,
@@ -16,8 +20,11 @@ not disagree on anything the mock sends (the endpoint fields the SDK now require
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -190,3 +197,87 @@ def test_strictness_catches_unknown_enum_values_and_missing_fields() -> None:
         "tokenizer": "GPT", "instruct_type": None, "modality": "text->text",
         "input_modalities": ["text", "hologram"], "output_modalities": ["text"]}, "endpoints": []}}
     assert any("hologram" in p or "input_modalities" in p for p in strict_problems(ListEndpointsResponse, sample))
+
+
+# --------------------------------------------------------------------------- @openrouter/sdk (TypeScript)
+
+NODE_DIR = Path(__file__).resolve().parents[1] / "node"
+NODE_SDK = NODE_DIR / "node_modules" / "@openrouter" / "sdk" / "package.json"
+
+
+def _node(command: str, documents: Any = None) -> Any:
+    node = shutil.which("node")
+    if node is None or not NODE_SDK.is_file():
+        pytest.skip("node or @openrouter/sdk missing: npm ci --prefix tests/node (the pinned release)")
+    done = subprocess.run(
+        [node, str(NODE_DIR / "sdk_drift.mjs"), command],
+        input=json.dumps(documents) if documents is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _raw_documents(live: Any, op: Operation, kwargs: dict[str, Any], generation: str) -> list[dict[str, Any]]:
+    """The mock's answer to one CALLS entry, sent as plain HTTP: path parameters from the arguments, the rest as
+    the query (GET) or the JSON body."""
+    kwargs = {k: (generation if v == "<generation>" else v) for k, v in kwargs.items()}
+    path = op.path
+    for name in [p.name for p in op.params if p.where == "path"]:
+        path = path.replace("{" + name + "}", str(kwargs.pop(name)))
+    headers = {"Authorization": f"Bearer {KEY}"}
+    url = f"{live.base_url}{path}"
+    if op.method == "GET":
+        r = httpx.get(url, params=kwargs, headers=headers)
+    else:
+        r = httpx.request(op.method, url, json=kwargs, headers=headers)
+    assert r.status_code == 200, (op.id, r.status_code, r.text[:300])
+    media = r.headers["content-type"].split(";")[0]
+    if media == "text/event-stream":
+        events = [json.loads(d) for d in sse_events(r.text) if d != "[DONE]"]
+        return [{"method": op.method, "path": op.path, "media": media, "document": e} for e in events]
+    return [{"method": op.method, "path": op.path, "media": media, "document": r.json()}]
+
+
+@pytest.mark.socket
+def test_mock_matches_the_typescript_sdk(live) -> None:
+    """The same over ``@openrouter/sdk``'s pinned release (tests/node/package.json): its operations and zod
+    schemas are read from the installed SDK by tests/node/sdk_drift.mjs, matched here by method and path."""
+    ours = {(op.method, op.path): op for op in operations(Surface.API) if op.published}
+    listed = _node("list")
+    shared = sorted({ours[(o["method"], o["path"])].id: ours[(o["method"], o["path"])]
+                     for o in listed if (o["method"], o["path"]) in ours}.values(), key=lambda op: op.id)  # fmt: skip
+    assert {op.id for op in shared} == set(CALLS), "shared with @openrouter/sdk: keep CALLS in step"
+    generation = httpx.post(
+        f"{live.base_url}/chat/completions",
+        json={"model": "openai/gpt-5-nano", "messages": [{"role": "user", "content": "Hi"}]},
+        headers={"Authorization": f"Bearer {KEY}"},
+    ).json()["id"]
+    documents = []
+    for op in shared:
+        if op.id in MANAGEMENT:
+            httpx.put(f"{live.url}/__mockrouter/keys", json={"key": KEY, "management": True}).raise_for_status()
+        for kwargs in CALLS[op.id]:
+            documents += _raw_documents(live, op, dict(kwargs), generation)
+        if op.id in MANAGEMENT:
+            httpx.put(f"{live.url}/__mockrouter/keys", json={"key": KEY, "management": False}).raise_for_status()
+    assert {d["media"] for d in documents} == {"application/json", "text/event-stream"}
+    problems = _node("check", documents)
+    assert not problems, "the mock disagrees with @openrouter/sdk:\n  " + "\n  ".join(problems)
+
+
+def test_the_typescript_checker_is_strict() -> None:
+    count = {"method": "GET", "path": "/models/count", "media": "application/json"}
+    chunk = {"id": "gen-1", "object": "chat.completion.chunk", "created": 1, "model": "m",
+             "choices": [{"index": 0, "delta": {"role": "assistant", "content": "x"}, "finish_reason": "weird"}]}  # fmt: skip
+    found = _node("check", [
+        {**count, "document": {"data": {"count": 3}}},
+        {**count, "document": {"data": {"count": "three"}}},
+        {**count, "document": {"data": {}}},
+        {"method": "POST", "path": "/chat/completions", "media": "text/event-stream", "document": chunk},
+    ])  # fmt: skip
+    assert len(found) == 3, found
+    assert "count" in found[0] and "count" in found[1] and "unrecognized enum" in found[2], found
