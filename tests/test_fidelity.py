@@ -7,7 +7,8 @@ import json
 import pytest
 
 from mockrouter import Settings
-from tests.conftest import chat
+from mockrouter.world import ByokKey
+from tests.conftest import KEY, chat
 from tests.contract_check import sse_events
 
 
@@ -101,3 +102,15 @@ def test_logprobs_are_ignored_where_unsupported_unless_required(client):
     strict = chat(client, model="openai/gpt-5-mini", logprobs=True, provider={"require_parameters": True})
     assert strict.status_code == 404
     assert chat(client, model="openai/gpt-4o-mini").json()["choices"][0]["logprobs"] is None
+
+
+def test_byok_provider_outside_a_strict_order_is_never_used(client, mock):
+    """The issue's case: a BYOK key for Fireworks, provider order groq then cerebras without fallbacks."""
+    mock.state.set_byok(mock.state.key_state(KEY).account.id, {"fireworks": ByokKey()})
+    order = {"order": ["groq", "cerebras"], "allow_fallbacks": False}
+    r = chat(client, model="openai/gpt-oss-120b", provider=order)
+    assert r.status_code == 200, r.text
+    assert r.json()["provider"] == "Groq" and r.json()["usage"]["is_byok"] is False
+    # within the order, the BYOK provider does move first
+    r = chat(client, model="openai/gpt-oss-120b", provider={**order, "order": ["groq", "fireworks"]})
+    assert r.json()["provider"] == "Fireworks" and r.json()["usage"]["is_byok"] is True
