@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: serve test test-latest check fmt contract bench clean install lock redis-server
+.PHONY: serve test test-latest check fmt contract bench clean install lock redis-server node-sdk
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "mockrouter needs Python 3.11 or newer" >&2; exit 1; }
@@ -43,7 +43,12 @@ redis-server:
 	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; \
 	  else echo "tests of several workers need redis-server: apt-get install -y redis-server" >&2; fi; }
 
-test: $(STAMP) redis-server
+# The @openrouter/sdk release the drift test runs against (tests/node/package-lock.json), when npm is there.
+node-sdk:
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/node --no-audit --no-fund --silent; \
+	else echo "no npm: the @openrouter/sdk drift test will be skipped" >&2; fi
+
+test: $(STAMP) redis-server node-sdk
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The suite against the newest releases (no lock) in a venv of its own, to see client drift on purpose.

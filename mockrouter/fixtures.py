@@ -17,23 +17,19 @@ from typing import Any
 
 import yaml
 
+from mockrouter import fixture_values as parts
 from mockrouter.contract import schemas as contract
 from mockrouter.errors import FixtureError
 from mockrouter.faults import Fault
 from mockrouter.resources import data_dir, scenario_path
 from mockrouter.world import (
     Account,
-    ByokKey,
-    DataPolicy,
     Defaults,
     Endpoint,
     Key,
-    Latency,
     Model,
     Moderation,
-    Outage,
     Provider,
-    Reliability,
     Stub,
     StubMatch,
     World,
@@ -127,38 +123,6 @@ def load_for(settings: Any) -> World:
 # --------------------------------------------------------------------------- building
 
 
-_NO_POLICY = DataPolicy()
-
-
-def _policy(d: Mapping[str, Any] | None, base: DataPolicy = _NO_POLICY) -> DataPolicy:
-    d = d or {}
-    return DataPolicy(
-        d.get("training", base.training), d.get("retains_prompts", base.retains_prompts), d.get("zdr", base.zdr)
-    )
-
-
-def _latency(d: Mapping[str, Any] | None) -> Latency:
-    return Latency(**d) if d else Latency()
-
-
-def _reliability(d: Mapping[str, Any] | None) -> Reliability:
-    d = dict(d or {})
-    return Reliability(
-        down=d.get("down", False),
-        down_status=d.get("down_status", 502),
-        error_rates=MappingProxyType({int(k): float(v) for k, v in d.get("error_rates", {}).items()}),
-        mid_stream_error_rate=d.get("mid_stream_error_rate", 0.0),
-        retry_after_s=d.get("retry_after_s"),
-        outages=tuple(Outage(o["start_s"], o["end_s"], o.get("status", 502)) for o in d.get("outages", [])),
-    )
-
-
-def _byok(d: Mapping[str, Any] | None) -> Mapping[str, ByokKey]:
-    return MappingProxyType(
-        {k: ByokKey(v.get("status", "valid"), v.get("always_use", False)) for k, v in (d or {}).items()}
-    )
-
-
 def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]], sources: tuple[str, ...]) -> World:
     def fail(section: str, key: str, suffix: str, message: str) -> FixtureError:
         file, pointer = origins.get((section, key), (sources[-1] if sources else "<fixtures>", f"/{section}"))
@@ -173,7 +137,8 @@ def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]],
             status_page_url=p.get("status_page_url"),
             headquarters=p.get("headquarters"),
             datacenters=tuple(p.get("datacenters", ())),
-            data_policy=_policy(p.get("data_policy")),
+            data_policy=parts.policy(p.get("data_policy")),
+            native_tools=tuple((k, v["type"]) for k, v in p.get("native_tools", {}).items()),
         )
         for p in raw.get("providers", [])
     }
@@ -206,9 +171,9 @@ def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]],
                     supported_parameters=tuple(e.get("supported_parameters", m.get("supported_parameters", ()))),
                     byok=e.get("byok", False),
                     shared=e.get("shared", True),
-                    data_policy=_policy(e.get("data_policy"), provider.data_policy),
-                    latency=_latency(e.get("latency")),
-                    reliability=_reliability(e.get("reliability")),
+                    data_policy=parts.policy(e.get("data_policy"), provider.data_policy),
+                    latency=parts.latency(e.get("latency")),
+                    reliability=parts.reliability(e.get("reliability")),
                     native_finish_reason=e.get("native_finish_reason", "stop"),
                     supports_implicit_caching=e.get("supports_implicit_caching", False),
                     uptime_last_30m=e.get("uptime_last_30m", 100.0),
@@ -216,6 +181,7 @@ def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]],
                     moderation=Moderation(tuple(mod["flag"]), tuple(mod.get("reasons", ("harassment",))))
                     if mod
                     else None,
+                    **parts.capabilities(e, provider, m),
                 )
             )
         first = endpoints[0] if endpoints else None
@@ -248,6 +214,7 @@ def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]],
             expiration_date=m.get("expiration_date"),
             knowledge_cutoff=m.get("knowledge_cutoff"),
             endpoints=tuple(endpoints),
+            reasoning_defaults=parts.reasoning_defaults(m),
         )
     d = raw.get("defaults", {})
     defaults = Defaults(
@@ -256,7 +223,7 @@ def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]],
         free_requests_per_minute=d.get("free_requests_per_minute", 20),
         free_requests_per_day=d.get("free_requests_per_day"),
         key_limit=d.get("key_limit"),
-        byok=_byok(d.get("byok")),
+        byok=parts.byok(d.get("byok")),
     )
     accounts = {
         a["id"]: Account(
@@ -264,7 +231,7 @@ def _build(raw: dict[str, Any], origins: dict[tuple[str, str], tuple[str, str]],
             a.get("credits", defaults.credits),
             a.get("usage", 0.0),
             a.get("purchased", True),
-            _byok(a.get("byok")),
+            parts.byok(a.get("byok")),
             a.get("data_collection", "allow"),
             a.get("zdr", False),
         )
@@ -347,7 +314,7 @@ def _stub(s: Mapping[str, Any], fail: Any, models: Mapping[str, Model]) -> Stub:
         else None,
         reasoning=respond.get("reasoning"),
         finish_reason=respond.get("finish_reason"),
-        latency=_latency(respond["latency"]) if "latency" in respond else None,
+        latency=parts.latency(respond["latency"]) if "latency" in respond else None,
         fault=fault,
         times=s.get("times"),
         scenario=scenario.get("name"),

@@ -27,6 +27,7 @@ class Profile:
     usage_details: bool  # usage carries the cost breakdown and the audio/video/image token counts
     catalogue_details: bool  # models, endpoints and providers carry today's extra fields
     embeddings: bool  # the embeddings API and its models exist (OpenRouter added them in late 2025)
+    chunk_null_fingerprint: bool  # stream content and finish chunks carry "system_fingerprint": null
     no_auth_message: str  # 401 without a key
 
     @property
@@ -46,6 +47,7 @@ CURRENT = Profile(
     usage_details=True,
     catalogue_details=True,
     embeddings=True,
+    chunk_null_fingerprint=False,
     no_auth_message="No cookie auth credentials found",
 )
 LAUNCH = Profile(
@@ -60,6 +62,7 @@ LAUNCH = Profile(
     usage_details=False,
     catalogue_details=False,
     embeddings=False,
+    chunk_null_fingerprint=True,
     no_auth_message="No auth credentials found",
 )
 PROFILES: dict[str, Profile] = {p.name: p for p in (CURRENT, LAUNCH)}

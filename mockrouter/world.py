@@ -71,6 +71,8 @@ class Provider:
     headquarters: str | None = None
     datacenters: tuple[str, ...] = ()
     data_policy: DataPolicy = DataPolicy()
+    #: (canonical ``openrouter:*`` server tool, the provider's own tool type it is translated to)
+    native_tools: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,11 @@ class Endpoint:
     uptime_last_30m: float | None
     status: int
     moderation: Moderation | None
+    native_tools: Mapping[str, str] = field(default_factory=dict)
+    service_tier: str | None = None
+    supports_diarization: bool = False
+    #: which ``tool_choice`` values (auto, function, none, required) passed testing
+    tool_choice_support: Mapping[str, bool] = field(default_factory=dict)
     #: prompt + completion price per token, for ordering (computed once)
     unit_price: float = field(init=False, default=0.0)
 
@@ -114,6 +121,16 @@ class Endpoint:
 
     def supports(self, parameter: str) -> bool:
         return parameter in self.supported_parameters
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDefaults:
+    """The catalogue's ``reasoning`` block: whether a model reasons unasked, and how hard."""
+
+    mandatory: bool = False  #: reasons whatever the request says
+    default_enabled: bool = False  #: reasons unless the request turns it off
+    default_effort: str = "medium"
+    supported_efforts: tuple[str, ...] = ("low", "medium", "high")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -138,6 +155,7 @@ class Model:
     expiration_date: str | None
     knowledge_cutoff: str | None
     endpoints: tuple[Endpoint, ...]
+    reasoning_defaults: ReasoningDefaults = ReasoningDefaults()
 
     @property
     def author(self) -> str:

@@ -167,6 +167,19 @@ def test_byok_endpoints_first_and_required_model_needs_key():
     ]
 
 
+def test_byok_first_only_within_what_order_and_fallbacks_allow():
+    snap = Snapshot(byok={"openai": ByokKey()}, elapsed_s=0.0, down=frozenset())
+    strict = {"model": "openai/gpt-5-mini", "provider": {"order": ["azure"], "allow_fallbacks": False}}
+    assert tags(strict, snap) == ["azure"]  # the BYOK provider is outside the order: never tried
+    inside = {"model": "openai/gpt-5-mini", "provider": {"order": ["azure", "openai"], "allow_fallbacks": False}}
+    assert tags(inside, snap) == [("openai/gpt-5-mini", "openai", True), "azure", "openai"]
+    ignored = {"model": "openai/gpt-5-mini", "provider": {"ignore": ["openai"]}}
+    assert tags(ignored, snap) == ["azure"]
+    with pytest.raises(MockRouterError) as exc:
+        tags({"model": "openai/gpt-5", "provider": {"only": ["azure"]}}, snap)
+    assert exc.value.status == 404
+
+
 def test_load_balancing_is_inverse_square_of_price_and_seeded():
     firsts = Counter(tags({"model": "meta/llama"}, seed=s)[0] for s in range(3000))
     # weights 1, 1/4, 1/9, 1/16 -> shares 0.70, 0.18, 0.08, 0.04

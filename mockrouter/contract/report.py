@@ -47,6 +47,8 @@ class Report:
     generations_followed: int = 0
     streams_checked: int = 0
     events_checked: int = 0
+    #: checks left out because they cannot apply to this server, with the reason
+    not_applicable: dict[str, str] = field(default_factory=dict)
 
     def operation(self, label: str) -> OperationReport:
         return self.operations.setdefault(label, OperationReport(label))
@@ -75,6 +77,7 @@ class Report:
             f"generated: {modes}; SSE streams checked: {self.streams_checked} ({self.events_checked} events); "
             f"GetGeneration links followed: {self.generations_followed}",
         ]
+        lines += [f"not applicable: {check} ({reason})" for check, reason in sorted(self.not_applicable.items())]
         width = max((len(label) for label in self.operations), default=10)
         for label, op in sorted(self.operations.items()):
             state = f"{len(op.failures)} FAILED" if op.failures else "ok"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import urllib.request
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ import click
 from mockrouter.contract import openapi
 from mockrouter.contract.checks import RUNS, BudgetExhausted, RunState, register
 from mockrouter.contract.defaults import DEFAULT_MODELS, MOCK_KEY, PHASES, schemathesis_settings
+from mockrouter.contract.operations import operations as registry
 from mockrouter.contract.report import Failure, OperationReport, Report
 from mockrouter.contract.sse import sse_data, stream_problems
 
@@ -39,6 +41,7 @@ __all__ = [
     "Report",
     "command",
     "main_options",
+    "not_applicable",
     "run",
     "sse_data",
     "stream_problems",
@@ -139,6 +142,12 @@ def run(
     key = api_key or MOCK_KEY
     headers = {"Authorization": f"Bearer {key}"}
     report = Report(target=url or "in-process app", dry_run=dry_run, max_requests=max_requests)
+    if url is not None and not real and not dry_run:
+        report.not_applicable = not_applicable(url)
+    if operations and not _linked(operations) and (phases is None or "stateful" in phases):
+        phases = [p for p in (PHASES if phases is None else phases) if p != "stateful"]
+        report.not_applicable["stateful"] = "no OpenAPI link joins the selected operations"
+    exclude_checks = [*exclude_checks, *report.not_applicable]
     schema = _schema(url, app, _config(url, headers, max_examples, seed, exclude_checks, phases), operations)
     if dry_run:
         report.planned = _plan(schema, max_examples, key)
@@ -158,6 +167,32 @@ def run(
         RUNS.pop(id(schema), None)
         report.elapsed_s = time.monotonic() - started
     return report
+
+
+def _linked(selected: Iterable[str]) -> bool:
+    """Whether an OpenAPI link joins two of the selected operations (else the stateful phase has nothing to do)."""
+    wanted = set(selected)
+    ids = {op.id for op in registry() if {op.id, f"{op.method} {op.path}", op.path} & wanted}
+    return any(link[0] in ids for op in registry() if op.id in ids for link in op.links.values())
+
+
+def not_applicable(base_url: str) -> dict[str, str]:
+    """Checks that cannot apply to the server at ``base_url``, with the reason. A mockrouter says in its admin
+    health document whether it is in any-key mode (``strict_keys: false``, the default): it then accepts any
+    well-formed key by design, so schemathesis' ``ignored_auth`` would fail on the mock's documented behaviour."""
+    parts = urlsplit(base_url)
+    health = f"{parts.scheme}://{parts.netloc}/__mockrouter/health"
+    try:
+        with urllib.request.urlopen(health, timeout=5) as answer:
+            doc = json.loads(answer.read())
+    except (OSError, ValueError):
+        return {}  # not a mockrouter (or no admin surface): every check applies
+    if isinstance(doc, dict) and doc.get("strict_keys") is False:
+        return {
+            "ignored_auth": f"a mockrouter in any-key mode ({health}: strict_keys false) accepts any well-formed "
+            "key by design; serve it with --strict-keys to check authentication"
+        }
+    return {}
 
 
 def _counted_app(app: Any, state: RunState) -> Any:

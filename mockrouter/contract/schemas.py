@@ -51,8 +51,14 @@ def schema_names() -> list[str]:
 
 
 def schema(name: str) -> dict[str, Any]:
-    """A schema file, or a definition in one (``api-keys.json#/$defs/CreateKey``: a root that only refers to it)."""
-    return _root(name)
+    """A schema file, or a definition in one (``api-keys.json#/$defs/CreateKey``), as written there (its own
+    ``$ref`` values stay relative to its file)."""
+    file, _, fragment = name.partition("#")
+    node: Any = _documents()[file]
+    for part in [p for p in fragment.split("/") if p]:
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    result: dict[str, Any] = node
+    return result
 
 
 @cache

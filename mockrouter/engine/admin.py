@@ -44,6 +44,7 @@ def health(engine: Engine, req: OpRequest) -> Any:
         "profile": engine.profile.name,
         "seed": engine.state.seed,
         "time_scale": engine.state.time_scale,
+        "strict_keys": engine.settings.strict_keys,
         "sources": list(engine.world.sources),
         "worker": os.getpid(),
     }

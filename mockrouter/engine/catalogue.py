@@ -10,7 +10,7 @@ from mockrouter import errors
 from mockrouter.calls import Reply
 from mockrouter.contract.openapi import document_bytes
 from mockrouter.engine.auth import label
-from mockrouter.engine.catalogue_docs import endpoint_doc, endpoints_doc, model_doc, provider_doc
+from mockrouter.engine.catalogue_documents import endpoint_doc, endpoints_doc, model_doc, provider_doc
 from mockrouter.engine.handlers import Engine, OpRequest, handles
 from mockrouter.engine.keys import usage_fields
 from mockrouter.engine.planner import ROUTING_VARIANTS

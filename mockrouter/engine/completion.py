@@ -13,6 +13,7 @@ from mockrouter.calls import json_bytes
 from mockrouter.engine import generation
 from mockrouter.engine.bodies import reasoning_format, upstream_body, usage_requested
 from mockrouter.engine.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
+from mockrouter.engine.logprobs import MAX_TOP
 from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Admission, Prepared
 from mockrouter.engine.records import generation_record
 from mockrouter.engine.responses import failed_event, response_doc, response_events
@@ -81,6 +82,10 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
         endpoint.provider_name,
         endpoint.native_finish_reason,
         reasoning_format(endpoint.provider.slug),
+        profile.chunk_null_fingerprint,
+        min(int(body.get("top_logprobs") or 0), MAX_TOP)
+        if body.get("logprobs") is True and endpoint.supports("logprobs")
+        else None,
     )
     exclude = bool((body.get("reasoning") or {}).get("exclude")) or body.get("include_reasoning") is False
     timeline = outcome.timeline

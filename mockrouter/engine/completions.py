@@ -177,6 +177,9 @@ class Completions:
         assert served is not None
         spec = generation.Spec(
             reasoning=served.model.reasoning,
+            reasoning_mandatory=served.model.reasoning_defaults.mandatory,
+            reasoning_default=served.model.reasoning_defaults.default_enabled,
+            default_effort=served.model.reasoning_defaults.default_effort,
             max_output_tokens=served.endpoint.max_completion_tokens,
             content=stub.content if stub else None,
             tool_calls=stub.tool_calls if stub else None,

@@ -1,4 +1,4 @@
-"""Wire documents as plain dicts: completions and stream chunks (the catalogue's: ``engine.catalogue_docs``).
+"""Wire documents as plain dicts: completions and stream chunks (catalogue documents: ``catalogue_documents``).
 
 Pure builders (no HTTP). Field order follows what OpenRouter sends on the wire (contract §5, §6, §10-§13).
 """
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockrouter.engine.generation import Choice
+from mockrouter.engine.logprobs import logprobs, token_logprobs
 from mockrouter.engine.tokens import pieces
 
 __all__ = [
@@ -34,6 +35,10 @@ class Served:
     provider: str
     native_finish_reason: str
     reasoning_format: str = "unknown"
+    #: content and finish chunks carry ``"system_fingerprint": null`` (the launch-era captures); else omitted
+    null_fingerprint: bool = False
+    #: ``top_logprobs`` when the request asked for ``logprobs`` and the endpoint lists it; None: ``logprobs: null``
+    top_logprobs: int | None = None
 
 
 def _native(served: Served, finish: str) -> str:
@@ -93,7 +98,7 @@ def chat_body(
             message["tool_calls"] = _tool_calls(c)
         finish = "error" if error else c.finish_reason
         choice: dict[str, Any] = {
-            "logprobs": None,
+            "logprobs": logprobs(c.content, served.top_logprobs, served.model, c.index),
             "finish_reason": finish,
             "native_finish_reason": "error" if error else _native(served, c.finish_reason),
             "index": c.index,
@@ -116,7 +121,7 @@ def chat_body(
     return body
 
 
-def _chunk(served: Served, choices: list[dict[str, Any]]) -> dict[str, Any]:
+def _chunk(served: Served, choices: list[dict[str, Any]], fingerprint: bool = False) -> dict[str, Any]:
     chunk: dict[str, Any] = {
         "id": served.id,
         "provider": served.provider,
@@ -125,7 +130,9 @@ def _chunk(served: Served, choices: list[dict[str, Any]]) -> dict[str, Any]:
         "created": served.created,
         "choices": choices,
     }
-    return chunk  # no system_fingerprint: a chunk may omit it but never send null (the contract)
+    if fingerprint and served.null_fingerprint:
+        chunk["system_fingerprint"] = None  # Era A; today's spec and @openrouter/sdk reject null in a chunk
+    return chunk
 
 
 def _delta_choice(
@@ -145,8 +152,19 @@ def chat_chunks(
     """Every ``data:`` payload of a stream with the tokens each carries (for pacing), ``[DONE]`` excluded."""
     out: list[tuple[dict[str, Any], int]] = []
 
-    def add(index: int, delta: dict[str, Any], tokens: int) -> None:
-        out.append((_chunk(served, [_delta_choice(index, delta)]), tokens))
+    def add(index: int, delta: dict[str, Any], tokens: int, content: bool = False) -> None:
+        out.append((_chunk(served, [_delta_choice(index, delta)], content), tokens))
+
+    def add_content(c: Choice) -> None:
+        top = served.top_logprobs
+        entries = token_logprobs(c.content or "", top, served.model, c.index) if top is not None else []
+        cursor = 0
+        for part in pieces(c.content or "", max_pieces):
+            add(c.index, {"role": "assistant", "content": part}, 1, content=True)
+            if top is not None:
+                count = len(pieces(part))
+                out[-1][0]["choices"][0]["logprobs"] = {"content": entries[cursor : cursor + count], "refusal": None}
+                cursor += count
 
     for c in choices:
         if c.reasoning_tokens and not exclude_reasoning:
@@ -177,12 +195,11 @@ def chat_chunks(
             for part in pieces(call.arguments, max_pieces):
                 frag = {"index": i, "function": {"arguments": part}}
                 add(c.index, {"role": "assistant", "content": None, "tool_calls": [frag]}, 1)
-        for part in pieces(c.content or "", max_pieces):
-            add(c.index, {"role": "assistant", "content": part}, 1)
+        add_content(c)
         finish = _delta_choice(
             c.index, {"role": "assistant", "content": ""}, c.finish_reason, _native(served, c.finish_reason)
         )
-        out.append((_chunk(served, [finish]), 0))
+        out.append((_chunk(served, [finish], True), 0))
     if usage is not None:
         tail = _chunk(served, [_delta_choice(0, {"role": "assistant", "content": ""})])
         tail["usage"] = dict(usage)

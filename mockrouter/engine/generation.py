@@ -51,6 +51,10 @@ class Choice:
 @dataclass(frozen=True, slots=True)
 class Spec:
     reasoning: str = "none"
+    #: the model's catalogue reasoning block: reasons whatever the request says / unless it is turned off
+    reasoning_mandatory: bool = False
+    reasoning_default: bool = True
+    default_effort: str = "medium"
     max_output_tokens: int | None = None
     content: str | None = None
     tool_calls: tuple[tuple[str, str], ...] | None = None
@@ -151,9 +155,12 @@ class _Request:
         self.format = rf if isinstance(rf, Mapping) else {}
         raw = body.get("reasoning")
         reasoning: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-        self.effort = str(reasoning.get("effort") or body.get("reasoning_effort") or "medium")
-        self.think = spec.reasoning in ("hidden", "visible") and reasoning.get("enabled") is not False
-        self.think = self.think and self.effort != "none"
+        effort = reasoning.get("effort") or body.get("reasoning_effort")
+        self.effort = str(effort or spec.default_effort)
+        off = reasoning.get("enabled") is False or self.effort == "none"
+        asked = bool(reasoning) or effort is not None or body.get("include_reasoning") is True
+        wanted = spec.reasoning_mandatory or (not off and (asked or spec.reasoning_default))
+        self.think = spec.reasoning in ("hidden", "visible") and wanted
         self.reasoning_cap = _int(reasoning.get("max_tokens"))
 
 

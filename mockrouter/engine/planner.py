@@ -1,7 +1,8 @@
 """Choosing who serves a request: a pure function from (request, world, account snapshot, seed) to a
 :class:`Plan`, an ordered list of provider attempts across the requested models.
 
-Rules (contract §9): BYOK endpoints first; then ``provider.order`` (disables load balancing) or
+Rules (contract §9): BYOK endpoints first (within what ``order``/``only``/``ignore``/``allow_fallbacks``
+allow: a BYOK key never adds a provider the request ruled out); then ``provider.order`` (disables load balancing) or
 ``provider.sort`` / ``:nitro`` / ``:floor``, else load balancing among stable endpoints weighted by the
 inverse square of price (seeded), unstable ones last. ``allow_fallbacks: false`` keeps only the primary
 (or the ``order`` list). Filters: ``only``, ``ignore``, ``quantizations``, ``data_collection``, ``zdr``,
@@ -209,6 +210,9 @@ def _order(
         sort = sort.get("by")
     sort = sort or {"nitro": "throughput", "floor": "price"}.get(variant or "")
     order = _refs(prefs.get("order"))
+    if order and prefs.get("allow_fallbacks") is False:
+        # BYOK moves a provider forward within what the order allows, never outside it
+        byok_first = [c for c in byok_first if any(_matches(c[0], r) for r in order)]
     if order:
         listed = [c for r in order for c in shared if _matches(c[0], r)]
         listed = list(dict.fromkeys(listed))

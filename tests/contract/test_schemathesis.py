@@ -30,7 +30,7 @@ from starlette.testclient import TestClient
 from mockrouter import Mock, MockRouterServer, Settings, create_app
 from mockrouter.contract import schemas as contract
 from mockrouter.contract.operations import Surface, operations
-from mockrouter.contract.runner import MOCK_KEY, Failure, Report, command, run
+from mockrouter.contract.runner import MOCK_KEY, Failure, Report, command, not_applicable, run
 from mockrouter.fixtures import default_paths, world_from
 
 #: (check, operation label or "*", text in the failure's response or message, what is wrong, the fix).
@@ -79,13 +79,14 @@ def test_in_process_every_phase():
 @pytest.mark.socket
 def test_over_socket():
     """Real HTTP through uvicorn with the default settings, where any well-formed key is accepted by design
-    (``--strict-keys`` is off), so ``ignored_auth`` is the one check left out; the in-process run covers it."""
+    (``--strict-keys`` is off): the run reads that from the admin health document and reports ``ignored_auth``
+    as not applicable, with the reason; the in-process run (strict keys) covers it."""
     with MockRouterServer(Settings(time_scale=0, seed=0)) as server:
         started = time.monotonic()
-        report = run(server.base_url, None, max_examples=5, operations=None, dry_run=False, max_requests=10_000,
-                     exclude_checks=["ignored_auth"])  # fmt: skip
+        report = run(server.base_url, None, max_examples=5, operations=None, dry_run=False, max_requests=10_000)
         print(report.render(), f"\n[socket run: {time.monotonic() - started:.1f}s]")
     assert_clean(report)
+    assert set(report.not_applicable) == {"ignored_auth"} and "any-key" in report.not_applicable["ignored_auth"]
     assert set(report.operations) == ALL_OPERATIONS
     assert report.streams_checked > 0 and report.generations_followed > 0
     assert report.modes.get("negative", 0) > 0
@@ -273,10 +274,20 @@ def test_cli_command(tmp_path):
         ok = runner.invoke(command, ["--base-url", server.base_url, "--operations", "getKey", "--operations",
                                      "listProviders", "--max-examples", "2", "--max-requests", "60"])  # fmt: skip
         assert "GET /key" in ok.output and "GET /providers" in ok.output, ok.output
-        # ignored_auth fails on the default (any-key) mock: the command exits non-zero on any failure
-        assert ok.exit_code == 1 and "ignored_auth" in ok.output, ok.output
+        # the default (any-key) mock: ignored_auth is named as not applicable, with the reason, and the run is green
+        assert ok.exit_code == 0, ok.output
+        assert "not applicable: ignored_auth (a mockrouter in any-key mode" in ok.output, ok.output
         bad = runner.invoke(command, ["--base-url", server.base_url, "--operations", "nope"])
         assert bad.exit_code == 2 and "unknown operations" in bad.output
+
+
+@pytest.mark.socket
+def test_ignored_auth_applies_to_a_strict_keys_mock_and_other_servers():
+    with MockRouterServer(Settings(time_scale=0, seed=0, strict_keys=True)) as strict:
+        assert not_applicable(strict.base_url) == {}
+    with MockRouterServer(Settings(time_scale=0, seed=0)) as any_key:
+        assert set(not_applicable(any_key.base_url)) == {"ignored_auth"}
+        assert not_applicable(any_key.base_url.replace(str(any_key.port), "9")) == {}  # nothing listening
 
 
 # --------------------------------------------------------------------------- bugs the run found (fixed; kept as regressions)

@@ -1,6 +1,6 @@
-"""Catalogue documents as plain dicts: models, a model's endpoints, providers (pure builders, no HTTP).
+"""Catalogue documents as plain dicts: models, a model's endpoints, providers (``engine.catalogue`` serves them).
 
-Field order follows what OpenRouter sends on the wire (contract §10, §11, §13).
+Pure builders (no HTTP). Field order follows what OpenRouter sends on the wire (contract §10-§13).
 """
 
 from __future__ import annotations
@@ -10,11 +10,18 @@ from typing import Any
 from mockrouter.kinds import Profile
 from mockrouter.world import Endpoint, Model, Provider
 
-__all__ = ["endpoint_doc", "endpoints_doc", "model_doc", "provider_doc"]
+__all__ = ["MODALITY_KINDS", "endpoint_doc", "endpoints_doc", "model_doc", "provider_doc"]
+
+
+#: the modalities ``architecture.modality`` is built from (``input_modalities`` also lists ``file``)
+MODALITY_KINDS = ("text", "image", "audio", "video")
 
 
 def _modality(model: Model) -> str:
-    return f"{'+'.join(model.input_modalities)}->{'+'.join(model.output_modalities)}"
+    def side(names: tuple[str, ...]) -> str:
+        return "+".join(n for n in names if n in MODALITY_KINDS)
+
+    return f"{side(model.input_modalities)}->{side(model.output_modalities)}"
 
 
 def _architecture(model: Model) -> dict[str, Any]:
@@ -54,11 +61,12 @@ def model_doc(model: Model, profile: Profile) -> dict[str, Any]:
         doc["supported_voices"] = None
         doc["links"] = {"details": f"/api/v1/models/{model.id}/endpoints"}
         if model.reasoning != "none":
+            r = model.reasoning_defaults
             doc["reasoning"] = {
-                "mandatory": model.reasoning == "hidden",
-                "default_enabled": True,
-                "default_effort": "medium",
-                "supported_efforts": ["low", "medium", "high"],
+                "mandatory": r.mandatory,
+                "default_enabled": r.default_enabled,
+                "default_effort": r.default_effort,
+                "supported_efforts": list(r.supported_efforts),
             }
     return doc
 
@@ -83,14 +91,13 @@ def endpoint_doc(model: Model, e: Endpoint, profile: Profile) -> dict[str, Any]:
         lat, tps = e.latency.ttft_ms, e.latency.tokens_per_second
         p90 = e.latency.ttft_p90_ms or lat
         doc["model_id"] = model.canonical_slug
+        doc["native_tools"] = {name: {"type": kind} for name, kind in e.native_tools.items()}
+        doc["service_tier"] = e.service_tier
+        doc["supports_diarization"] = e.supports_diarization
+        doc["supports_tool_choice"] = dict(e.tool_choice_support)
         doc["uptime_last_5m"] = doc["uptime_last_30m"]
         doc["uptime_last_1d"] = doc["uptime_last_30m"]
         doc["latency_last_30m"] = {"p50": lat, "p75": round((lat + p90) / 2, 1), "p90": p90, "p99": round(p90 * 1.5, 1)}
-        doc["native_tools"] = {}
-        doc["service_tier"] = None
-        doc["supports_diarization"] = False
-        tools = e.supports("tools")
-        doc["supports_tool_choice"] = {"auto": tools, "function": tools, "none": tools, "required": tools}
         doc["throughput_last_30m"] = {
             "p50": tps,
             "p75": round(tps * 0.9, 1),
