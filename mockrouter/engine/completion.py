@@ -12,6 +12,7 @@ from mockrouter import errors, seeding
 from mockrouter.calls import json_bytes
 from mockrouter.engine import generation
 from mockrouter.engine.bodies import reasoning_format, upstream_body, usage_requested
+from mockrouter.engine.caching import CachePlan, write_price
 from mockrouter.engine.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
 from mockrouter.engine.logprobs import MAX_TOP
 from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Admission, Prepared
@@ -49,6 +50,7 @@ class Job:
     paced: bool  # delays will be slept (time_scale > 0): draw the pacing
     account: str | None  # the caller's account (the generation record's owner)
     request: Mapping[str, Any] | None = None  # the Responses request itself (``body`` is its chat form)
+    cache: CachePlan = CachePlan()  # what the prompt reads from and writes to the provider's cache
 
     @property
     def legacy(self) -> bool:
@@ -70,6 +72,9 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
         job.prompt.tokens,
         [c.completion_tokens + c.reasoning_tokens for c in choices],
         [c.reasoning_tokens for c in choices],
+        cached_tokens=job.cache.cached_tokens,
+        cache_write_tokens=job.cache.write_tokens,
+        cache_write_price=write_price(endpoint, job.cache.write_ttl_s) if job.cache.write_tokens else None,
         media=job.prompt.media,
         is_byok=attempt.byok,
     )

@@ -16,8 +16,9 @@ from mockrouter import errors, seeding
 from mockrouter.calls import Call, Reply, Stream
 from mockrouter.contract.operations import Operation
 from mockrouter.engine import generation
+from mockrouter.engine.admission import Admissions
 from mockrouter.engine.bodies import last_user_text
-from mockrouter.engine.catalogue import free_per_day
+from mockrouter.engine.caching import CachePlan, plan_cache, prefixes, supports_explicit
 from mockrouter.engine.completion import Job, prepare
 from mockrouter.engine.embeddings import prepare_embeddings, prompt_tokens
 from mockrouter.engine.exchange import Exchange
@@ -27,7 +28,7 @@ from mockrouter.engine.planner import Plan, plan
 from mockrouter.engine.responses import to_chat
 from mockrouter.engine.simulation import Outcome, simulate, user_text
 from mockrouter.engine.tokens import Prompt
-from mockrouter.engine.usage import affordable_tokens, max_cost
+from mockrouter.engine.usage import max_cost
 from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault, parse_header
 from mockrouter.kinds import Dialect, Profile
@@ -44,7 +45,7 @@ _GENERATED_CACHE = 2048
 _MEMO_BODY_BYTES = 64 * 1024
 
 
-class Completions:
+class Completions(Admissions):
     """The completion operations of :class:`~mockrouter.engine.core.Mock` (which provides these attributes)."""
 
     settings: Settings
@@ -122,6 +123,8 @@ class Completions:
         first = the_plan.attempts[0]
         if dialect.output_modality not in first.model.output_modalities:
             raise errors.no_endpoints(first.model.id)  # no endpoint of that model serves this operation
+        if body.get("cache_control") and not any(supports_explicit(e) for e in first.model.endpoints):
+            raise MockRouterError(404, "No endpoints found that support cache control")
         wanted = 0
         if not embedding:
             wanted = int(body.get("max_completion_tokens") or requested) or (
@@ -146,7 +149,9 @@ class Completions:
                 body, outcome, seed, fp, self.profile, ks.account.id, admission, epoch=ex.epoch, replayable=replayable
             )
         else:
-            job = self._job(body, seed, fp, stream, dialect, stub, prompt, outcome, ks, request)
+            cache = self._prompt_cache(ks, outcome, body, prompt.tokens)
+            replayable = replayable and not cache.stored  # the cache changes with every such request
+            job = self._job(body, seed, fp, stream, dialect, stub, prompt, outcome, ks, request, cache)
             prepared = prepare(job, admission, epoch=ex.epoch, replayable=replayable)
         prepared.facts = {
             "body": entry.body,
@@ -171,6 +176,7 @@ class Completions:
         outcome: Outcome,
         ks: KeyState,
         request: dict[str, Any] | None,
+        cache: CachePlan,
     ) -> Job:
         """What a chat or text completion's documents are made from: the generated choices and the request."""
         served = outcome.served
@@ -198,7 +204,21 @@ class Completions:
             paced=bool(self.state.time_scale),
             account=ks.account.id,
             request=request,
+            cache=cache,
         )
+
+    def _prompt_cache(self, ks: KeyState, outcome: Outcome, body: dict[str, Any], prompt_tokens: int) -> CachePlan:
+        """The serving endpoint's prompt cache: what this prompt reads and writes; the cache (and the routing that
+        sticks to it) is updated at once."""
+        served = outcome.served
+        assert served is not None
+        found = prefixes(served.endpoint, body, prompt_tokens)
+        if not found:
+            return CachePlan()
+        account, tag = ks.account.id, served.endpoint.tag
+        plan = plan_cache(found, self.state.cached_prefixes(account, tag, [p.digest for p in found]), prompt_tokens)
+        self.state.cache_prefixes(account, tag, {p.digest: p.ttl_s for p in plan.stored}, served.model.id)
+        return plan
 
     def _body(self, ex: Exchange, schema: str, dialect: Dialect) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The request body, parsed, put in the dialect's normal form and validated against its schema; for the
@@ -226,45 +246,6 @@ class Completions:
         self._admit_key(ex, ks, p.admission)
         self._admit(ks, p.admission)
         return self._deliver(ex, ks, p)
-
-    # ------------------------------------------------------------------ per-request checks and effects
-
-    def _admit_key(self, ex: Exchange, ks: KeyState, a: Admission) -> None:
-        """Before routing: the key may infer and has something left; the stub's hit is counted."""
-        if ks.key.management:
-            raise MockRouterError(403, "Management keys cannot be used for inference. Create an API key instead.")
-        remaining = ks.limit_remaining
-        if remaining is not None and remaining <= 0:
-            raise errors.key_limit_exceeded()
-        if ks.account.balance < 0:
-            raise errors.insufficient_credits(a.requested, 0)
-        if a.stub is not None:
-            ex.entry.stub = a.stub.name
-            self.state.stub_hit(a.stub)
-
-    def _admit(self, ks: KeyState, a: Admission) -> None:
-        """After routing: free-model windows, then the credit checks against the most the request can cost."""
-        if a.free:
-            self._free_limits(ks)
-        if a.endpoint is None or a.max_cost <= 0:
-            return
-        remaining = ks.limit_remaining
-        if a.max_cost > ks.account.balance:
-            afford = affordable_tokens(a.endpoint, a.prompt_tokens, ks.account.balance, a.byok)
-            raise errors.insufficient_credits(a.wanted, afford)
-        if remaining is not None and a.max_cost > remaining:
-            afford = affordable_tokens(a.endpoint, a.prompt_tokens, remaining, a.byok)
-            raise errors.insufficient_credits(a.wanted, afford, key_capped=True)
-
-    def _free_limits(self, ks: KeyState) -> None:
-        d = self.world.defaults
-        now = time.time()
-        over = self.state.free_request(ks.account, d.free_requests_per_minute, free_per_day(d, ks.account), now)
-        if over is None:
-            return
-        window, limit = over
-        reset = (int(now // 86_400) + 1) * 86_400 if window == "day" else (int(now // 60) + 1) * 60
-        raise errors.rate_limited_free(window, limit, reset * 1000, max(1, int(reset - now)))
 
     def _overrides(self, call: Call) -> tuple[list[Fault], int]:
         headers = call.headers

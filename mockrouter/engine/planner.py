@@ -233,8 +233,11 @@ def _order(
             weights = [1.0 / max(_price(e) * 1e6, 1e-3) ** 2 for e, _ in pool]
             choice = rnd.choices(range(len(pool)), weights=weights)[0]
             picked.append(pool.pop(choice))
+        stuck = snap.sticky.get(model.id)
+        if stuck is not None:  # a live prompt cache: the provider that holds it serves again (sticky routing)
+            picked.sort(key=lambda c: c[0].tag != stuck)
         shared = picked + unstable
-        strategy = "load-balance"
+        strategy = "load-balance" if stuck is None else "sticky"
     if prefs.get("allow_fallbacks") is False and not order:
         shared = shared[:1]
     return byok_first + shared, strategy

@@ -68,7 +68,7 @@ def generation_record(
         "id": served.id,
         "upstream_id": f"chatcmpl-{served.id[-20:]}",
         "total_cost": usage.cost,
-        "cache_discount": None,
+        "cache_discount": float(usage.cache_saving) if usage.cached_tokens or usage.cache_write_tokens else None,
         "upstream_inference_cost": usage.upstream_cost,
         "created_at": None,
         "model": served.model,

@@ -33,6 +33,8 @@ class Usage:
     prompt_cost: Decimal
     completion_cost: Decimal
     is_byok: bool
+    cache_write_tokens: int = 0
+    cache_saving: Decimal = Decimal(0)  # what reading the cache saved, less what writing it cost extra
 
     @property
     def total_tokens(self) -> int:
@@ -55,6 +57,8 @@ def account(
     reasoning_tokens: Sequence[int],
     *,
     cached_tokens: int = 0,
+    cache_write_tokens: int = 0,
+    cache_write_price: Decimal | None = None,
     media: int = 0,
     is_byok: bool = False,
 ) -> Usage:
@@ -65,12 +69,16 @@ def account(
     )
     reasoning_price = endpoint.price("internal_reasoning") or completion_price
     cached = min(cached_tokens, prompt_tokens)
+    written = min(cache_write_tokens, prompt_tokens - cached)
+    written_price = cache_write_price if cache_write_price is not None else prompt_price
     prompt_cost = (
-        (prompt_tokens - cached) * prompt_price
+        (prompt_tokens - cached - written) * prompt_price
         + cached * cache_price
+        + written * written_price
         + endpoint.price("request")
         + media * endpoint.price("image")
     )
+    saving = cached * (prompt_price - cache_price) - written * (written_price - prompt_price)
     completion = sum(completion_tokens)
     reasoning = sum(reasoning_tokens)
     completion_cost = (completion - reasoning) * completion_price + reasoning * reasoning_price
@@ -84,6 +92,8 @@ def account(
         prompt_cost,
         completion_cost,
         is_byok,
+        written,
+        saving,
     )
 
 
@@ -102,7 +112,8 @@ def usage_block(u: Usage, profile: Profile, include_cost: bool) -> dict[str, Any
         if not profile.usage_details:
             block["cost_details"] = {"upstream_inference_cost": u.upstream_cost}
         else:
-            block["prompt_tokens_details"].update({"cache_write_tokens": 0, "audio_tokens": 0, "video_tokens": 0})
+            details = {"cache_write_tokens": u.cache_write_tokens, "audio_tokens": 0, "video_tokens": 0}
+            block["prompt_tokens_details"].update(details)
             block["cost_details"] = {
                 "upstream_inference_cost": u.upstream_cost,
                 "upstream_inference_prompt_cost": float(u.prompt_cost.quantize(_Q)),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import replace
 from typing import Any
 
@@ -61,6 +61,9 @@ class MemoryState:
         self.runtime_faults: list[Fault] = []
         self.down: set[str] = set()
         self.generations: OrderedDict[str, MutableMapping[str, Any]] = OrderedDict()
+        self.caches: dict[tuple[str, str], dict[str, float]] = {}  # (account, endpoint tag) -> digest -> expiry
+        self.sticky: dict[tuple[str, str], tuple[str, float]] = {}  # (account, model) -> (endpoint tag, expiry)
+        self._clock = (time.monotonic(), 0.0)  # (real time, mock time) at the last reading
         for account in self.world.accounts.values():
             self.accounts[account.id] = self._account(account)
 
@@ -69,6 +72,7 @@ class MemoryState:
     def update_settings(
         self, seed: int | None = None, time_scale: float | None = None, down: set[str] | None = None
     ) -> None:
+        self.mock_time()  # the mock's clock runs at the old scale up to now
         if seed is not None:
             self.seed = seed
         if time_scale is not None:
@@ -251,7 +255,39 @@ class MemoryState:
         return True
 
     def snapshot(self, account: AccountState) -> Snapshot:
-        return Snapshot(dict(account.byok), time.monotonic() - self.started, frozenset(self.down))
+        now = self.mock_time() if self.sticky else 0.0
+        sticky = {m: tag for (a, m), (tag, until) in self.sticky.items() if a == account.id and until > now}
+        return Snapshot(dict(account.byok), time.monotonic() - self.started, frozenset(self.down), sticky)
+
+    # ------------------------------------------------------------------ prompt caches
+
+    def mock_time(self) -> float:
+        """Seconds on the mock's clock: real time scaled by ``time_scale`` (it stands still at 0)."""
+        real, mock = self._clock
+        now = time.monotonic()
+        mock += (now - real) * self.time_scale
+        self._clock = (now, mock)
+        return mock
+
+    def cached_prefixes(self, account: str, endpoint: str, digests: list[str]) -> dict[str, float]:
+        """Which of ``digests`` the account's cache on ``endpoint`` holds, with their expiry."""
+        now, cache = self.mock_time(), self.caches.get((account, endpoint), {})
+        return {d: cache[d] for d in digests if cache.get(d, 0.0) > now}
+
+    def cache_prefixes(self, account: str, endpoint: str, ttls: Mapping[str, float], model: str) -> None:
+        """Store (or refresh) prefixes, and stick the account's requests for ``model`` to ``endpoint`` while the
+        longest-lived one lives."""
+        now = self.mock_time()
+        cache = self.caches.setdefault((account, endpoint), {})
+        for digest in [d for d, until in cache.items() if until <= now]:
+            del cache[digest]
+        for digest, ttl in ttls.items():
+            cache[digest] = max(cache.get(digest, 0.0), now + ttl)
+        if ttls:
+            before = self.sticky.get((account, model))
+            self.sticky[(account, model)] = (endpoint, now + max(ttls.values()))
+            if before is None or before[0] != endpoint or before[1] <= now:
+                self.changed()  # routing now sticks elsewhere: earlier worked-out answers no longer hold
 
     # ------------------------------------------------------------------ generations
 

@@ -8,7 +8,7 @@ sharing a Redis store). The engine imports this module (through the ``mockrouter
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -65,6 +65,7 @@ class Snapshot:
     byok: dict[str, ByokKey]
     elapsed_s: float
     down: frozenset[str]
+    sticky: Mapping[str, str] = field(default_factory=dict)  # model id -> the endpoint tag a live cache sticks to
 
 
 class State(Protocol):
@@ -130,6 +131,10 @@ class State(Protocol):
 
     # what the planner sees, and generations
     def snapshot(self, account: AccountState) -> Snapshot: ...
+
+    # prompt caches (per account and endpoint) and the routing that sticks to them, on the mock's clock
+    def cached_prefixes(self, account: str, endpoint: str, digests: list[str]) -> dict[str, float]: ...
+    def cache_prefixes(self, account: str, endpoint: str, ttls: Mapping[str, float], model: str) -> None: ...
     def remember(self, gen_id: str, record: MutableMapping[str, Any]) -> None: ...
     def generation(self, gen_id: str) -> MutableMapping[str, Any] | None: ...
     def update_generation(self, gen_id: str, **fields: Any) -> None: ...

@@ -79,6 +79,11 @@ class RedisState(MemoryState):
         self.stub_hits: dict[str, int] = {}
         self._version: bytes | None = None
         self.epoch = 0
+        # prompt caches and the routing that sticks to them stay in each worker (a cache hit is a per-worker
+        # optimisation of the provider's, so a miss on another worker is what a real provider might answer too)
+        self.caches: dict[tuple[str, str], dict[str, float]] = {}
+        self.sticky: dict[tuple[str, str], tuple[str, float]] = {}
+        self._clock = (time.monotonic(), 0.0)
         MemoryState.changed(self)
         self._key_records = KeyRecords(world, store)
         self._generations = GenerationRecords(store, generations_size)
@@ -216,6 +221,7 @@ class RedisState(MemoryState):
     def reset(self) -> None:
         self.store.delete_state()
         self.scenarios, self.stub_hits = {}, {}
+        self.caches, self.sticky = {}, {}
         started = repr(time.time())
         time_scale = repr(float(self.initial_time_scale))
         self._changed(("HSET", self._conf, "seed", self.initial_seed, "time_scale", time_scale, "started", started))

@@ -131,10 +131,13 @@ def request_coverage(schema_name: str, bodies: Iterable[Any]) -> tuple[set[str],
     validator = contract.validator(schema_name)
     root = validator._resolver  # jsonschema has no public resolver accessor
     universe: set[str] = set()
-    _universe(contract.schema(schema_name), schema_name + "#", root, universe, set())
+    # a definition inside a file is reached through a reference, so its own references resolve in its file
+    start = {"$ref": schema_name} if "#" in schema_name else contract.schema(schema_name)
+    key = schema_name if "#" in schema_name else schema_name + "#"
+    _universe(start, key, root, universe, set())
     seen: set[str] = set()
     for body in bodies:
-        _exercise(body, contract.schema(schema_name), schema_name + "#", root, validator, seen)
+        _exercise(body, start, key, root, validator, seen)
     return universe, seen & universe
 
 
