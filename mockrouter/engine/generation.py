@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 from mockrouter import seeding
 from mockrouter.engine import schemagen
 from mockrouter.engine.prose import answer, reasoning_text
+from mockrouter.engine.shaped import render, shape_of
 from mockrouter.engine.tokens import Prompt, count_prompt, estimate_tokens, pieces, truncate
 
 # the token estimates stay importable from here: callers count a prompt and stream a choice by them
@@ -100,6 +101,7 @@ class _Request:
 
     def __init__(self, body: Mapping[str, Any], spec: Spec) -> None:
         self.spec = spec
+        self.shape = shape_of(body)  # the shape the prompt asks the answer to have (engine.shaped)
         messages = (
             [m for m in body.get("messages") or [] if isinstance(m, Mapping)]
             if isinstance(body.get("messages"), list)
@@ -219,7 +221,8 @@ def _choice(req: _Request, rng: Random, index: int) -> Choice:
         )
         content = None
     else:
-        content = answer(req.format, req.topic, req.prefill, fake, rng, words)
+        shaped = render(req.shape, rng, words) if req.shape is not None else None
+        content = shaped if shaped is not None else answer(req.format, req.topic, req.prefill, fake, rng, words)
 
     finish = "tool_calls" if calls else "stop"
     used = sum(estimate_tokens(c.arguments) for c in calls)
