@@ -10,6 +10,7 @@ import multiprocessing.connection
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 from contextlib import ExitStack
@@ -75,7 +76,22 @@ class Corked:
 
 
 try:
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+    class CloseDelimited(RequestResponseCycle):
+        """The response to an HTTP/1.0 request, which has no chunked encoding: a body of undeclared length (a
+        stream) goes out as it is and ends when the connection closes (RFC 9112, section 6.3). uvicorn closes an
+        HTTP/1.0 connection after its response, so only the framing differs."""
+
+        _open = False  # the body's length is undeclared
+
+        async def send(self, message: Any) -> None:
+            if message["type"] == "http.response.start" and self.chunked_encoding is None:
+                if not any(name.lower() == b"content-length" for name, _ in message.get("headers", ())):
+                    self.chunked_encoding, self.expected_content_length, self._open = False, sys.maxsize, True
+            elif self._open and message["type"] == "http.response.body" and not message.get("more_body", False):
+                self.expected_content_length = len(message.get("body", b""))  # the last part: the body ends here
+            await super().send(message)
 
     class StampedHttpTools(HttpToolsProtocol):
         """httptools (uvicorn[standard]) with each request stamped as its first bytes are parsed (delays count from
@@ -84,8 +100,12 @@ try:
         limit on a request's head (httptools has none): beyond ``head_limit`` bytes before the headers end, the
         ``refusal`` (431) is sent and the connection closed, so what was buffered goes with it.
 
-        It relies on four methods of uvicorn's protocol (``connection_made``, ``data_received``,
-        ``on_message_begin``, ``on_message_complete``) and its ``transport`` and ``scope``: tests/test_robustness.py checks them, so an upgrade that changes them fails loudly."""
+        An HTTP/1.0 request's response is close-delimited, never chunked (``CloseDelimited``).
+
+        It relies on five methods of uvicorn's protocol (``connection_made``, ``data_received``,
+        ``on_message_begin``, ``on_headers_complete``, ``on_message_complete``), its ``transport``, ``scope`` and
+        ``cycle``, and the cycle's ``send``, ``chunked_encoding`` and ``expected_content_length``:
+        tests/test_robustness.py checks them, so an upgrade that changes them fails loudly."""
 
         head_limit = 0  # set per server by ``uvicorn_config`` (a subclass each)
         refusal = b""
@@ -116,6 +136,11 @@ try:
             super().on_message_begin()
             self.scope["mockrouter.arrived"] = time.monotonic()  # type: ignore[typeddict-unknown-key]
             self.scope["mockrouter.cork"] = self.transport  # type: ignore[typeddict-unknown-key]
+
+        def on_headers_complete(self) -> None:
+            super().on_headers_complete()
+            if self.scope.get("http_version") == "1.0" and self.cycle is not None and self.cycle.scope is self.scope:
+                self.cycle.__class__ = CloseDelimited  # before its ASGI task first runs
 
         def on_message_complete(self) -> None:
             super().on_message_complete()
