@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -56,25 +57,35 @@ def served() -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
             log.unlink(missing_ok=True)
 
 
-def _pinned(url: str) -> dict[int, httpx.Client]:
+@contextmanager
+def _pinned(url: str) -> Iterator[dict[int, httpx.Client]]:
     """One keep-alive client per worker, keyed by the worker's pid."""
     found: dict[int, httpx.Client] = {}
-    for _ in range(200):
-        client = httpx.Client(base_url=url, limits=httpx.Limits(max_connections=1), timeout=20)
-        pid = client.get("/__mockrouter/health").json()["worker"]
-        if pid in found:
+    try:
+        for _ in range(200):
+            client = httpx.Client(base_url=url, limits=httpx.Limits(max_connections=1), timeout=20)
+            pid = client.get("/__mockrouter/health").json()["worker"]
+            if pid in found:
+                client.close()
+                continue
+            found[pid] = client
+            if len(found) == 2:
+                break
+        assert len(found) == 2, "no connection ever reached a second worker"
+        yield found
+    finally:
+        for client in found.values():
             client.close()
-            continue
-        found[pid] = client
-        if len(found) == 2:
-            return found
-    raise AssertionError("no connection ever reached a second worker")
 
 
 @pytest.mark.socket
 def test_a_killed_worker_is_replaced_and_nothing_is_lost(served):
     url, log, _ = served
-    clients = _pinned(url)
+    with _pinned(url) as clients:
+        _killed_under_load(url, log, clients)
+
+
+def _killed_under_load(url: str, log: Path, clients: dict[int, httpx.Client]) -> None:
     (victim, doomed), (survivor, kept) = clients.items()
     account = kept.get("/__mockrouter/keys", params={"key": KEY}).json()["account"]
     assert kept.put(f"/__mockrouter/accounts/{account}", json={"credits": 50, "usage": 0}).status_code == 200
@@ -138,10 +149,8 @@ def test_a_killed_worker_is_replaced_and_nothing_is_lost(served):
     assert all(now.get(i) == entry for i, entry in before.items())
     state = kept.get(f"/__mockrouter/accounts/{account}").json()
     assert state["credits"] == 50 and state["usage"] > usage_before
-    fresh = httpx.Client(base_url=url, timeout=20)
-    assert {fresh.get("/__mockrouter/health").json()["worker"] for _ in range(40)} <= {survivor, replacement}
-    for client in clients.values():
-        client.close()
+    with httpx.Client(base_url=url, timeout=20) as fresh:
+        assert {fresh.get("/__mockrouter/health").json()["worker"] for _ in range(40)} <= {survivor, replacement}
 
 
 @pytest.mark.socket  # it binds the port it reserves
