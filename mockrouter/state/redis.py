@@ -285,10 +285,16 @@ class RedisState(MemoryState):
     def set_byok(self, account_id: str, byok: dict[str, ByokKey]) -> None:
         self._changed(*self._key_records.byok_writes(account_id, byok))
 
-    def charge(self, ks: KeyState, cost: float, byok_cost: float = 0.0) -> None:
-        """Queue the debit (it goes with the journal entry's write, before the response)."""
+    def charge(self, ks: KeyState, cost: float, byok_cost: float = 0.0, most: float = 0.0) -> float | None:
+        """Queue the debit (it goes with the journal entry's write, before the response). With ``most``, the account's
+        check and debit are one step in the store, whatever other workers spend meanwhile (a round trip)."""
+        if most > 0:
+            short = self._key_records.debit_within(ks, most, cost)
+            if short is not None:
+                return short
         super().charge(ks, cost, byok_cost)  # the request's own view, as in memory
-        self._key_records.debit(ks, cost, byok_cost)
+        self._key_records.debit(ks, cost, byok_cost, account=most <= 0)
+        return None
 
     def set_credits(self, account_id: str, credits: float | None = None, usage: float | None = None) -> AccountState:
         self._turn = None  # this worker changed what the turn read
