@@ -12,7 +12,9 @@ A request costs at most one round trip and one write (``Store.run`` sends queued
   the generation, the entry (one connection: they apply in order, before any later command of this worker's).
 
 Money is integer pico-dollars (``HINCRBY``), so credits add up exactly however many workers debit them.
-Check-and-update steps are Lua scripts: free-model windows and ``times``-limited faults. Keys are hashed
+Check-and-update steps are Lua scripts: a paid request's charge (the account's balance checked against the most
+the request can cost, and debited, in one step: a round trip of its own), free-model windows and ``times``-limited
+faults. Keys are hashed
 (``journal.key_digest``): no full API key is written to the store, but for the keys the mock itself created
 (``POST /keys``: see ``redis_keys``). Runtime stubs (a stub holds compiled
 patterns), generation records and journal entries are stored pickled (faster than JSON); the store is the mock's own,
