@@ -66,3 +66,19 @@ def test_the_endpoint_table_lists_every_operation_of_the_registry():
     table = README[README.index("## Endpoints") : README.index("## Profiles")]
     missing = [f"{op.method} {op.path}" for op in operations(Surface.API) if f"`{op.path}`" not in table]
     assert missing == []
+
+
+def test_limits_and_guarantees_state_the_code_s_numbers_and_names():
+    """The section's numbers are the ``Settings`` defaults and its names ``SECRET_NAMES``, so the copy cannot drift."""
+    from mockrouter import Settings
+    from mockrouter.state.journal import SECRET_NAMES
+
+    section = README[README.index("## Limits and guarantees") :].split("\n## ", 1)[0]
+    defaults = Settings()
+    for name, unit, size in (("max_header_bytes", "KiB", 1024), ("max_body_bytes", "MiB", 1024 * 1024)):
+        found = re.search(rf"`{name}` = (\d+) bytes \((\d+) {unit}\)", section)
+        assert found, name
+        assert int(found[1]) == getattr(defaults, name) == int(found[2]) * size
+    redacted = section[section.index("**Redacted**") :]
+    named = set(re.findall(r"`([a-z-]+)`", redacted[: redacted.index("SECRET_NAMES")]))
+    assert named == SECRET_NAMES

@@ -267,9 +267,54 @@ def test_the_uvicorn_protocol_still_has_what_the_head_limit_relies_on():
     one of these, fail here rather than serve without a header limit."""
     import inspect
 
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-    for name in ("connection_made", "data_received", "on_message_begin", "on_message_complete"):
+    for name in ("connection_made", "data_received", "on_message_begin", "on_headers_complete", "on_message_complete"):
         assert callable(getattr(HttpToolsProtocol, name, None)), name
     assert list(inspect.signature(HttpToolsProtocol.data_received).parameters) == ["self", "data"]
     assert "self.transport" in inspect.getsource(HttpToolsProtocol.connection_made)
+    # the HTTP/1.0 close-delimited body (server.CloseDelimited): the cycle is made in on_headers_complete
+    assert "self.cycle = RequestResponseCycle(" in inspect.getsource(HttpToolsProtocol.on_headers_complete)
+    send = inspect.getsource(RequestResponseCycle.send)
+    for name in ("self.chunked_encoding", "self.expected_content_length", "self.keep_alive"):
+        assert name in send, name
+    assert 'http_version != "1.0"' in inspect.getsource(HttpToolsProtocol.on_headers_complete)  # 1.0: no keep-alive
+
+
+# ---------------------------------------------------------------- item 8: HTTP/1.0 streaming
+
+
+def _http10(server: MockRouterServer, payload: dict[str, object]) -> tuple[bytes, bytes]:
+    """A raw HTTP/1.0 POST; returns the head and the body read until the server closes the connection."""
+    import socket
+
+    body = json.dumps(payload).encode()
+    request = b"POST /api/v1/chat/completions HTTP/1.0\r\nHost: x\r\nAuthorization: %s\r\n" % (
+        AUTH["Authorization"].encode()
+    )
+    request += b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(request + body)
+        answer = b""
+        while part := sock.recv(65536):  # ends only when the server closes: the body is close-delimited
+            answer += part
+    head, _, rest = answer.partition(b"\r\n\r\n")
+    return head.lower(), rest
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_http_1_0_gets_no_chunked_encoding(live, stream):
+    head, body = _http10(live, {"model": MODEL, "messages": [{"role": "user", "content": "hi"}], "stream": stream})
+    assert head.startswith(b"http/1.1 200 "), head
+    assert b"transfer-encoding" not in head and b"connection: close" in head
+    if stream:
+        assert b"content-length" not in head and b"text/event-stream" in head
+        assert body.startswith(b": OPENROUTER PROCESSING\n\n") and body.endswith(b"data: [DONE]\n\n"), body[-200:]
+        events = [json.loads(line[6:]) for line in body.split(b"\n") if line.startswith(b"data: {")]
+        assert events[-1]["usage"]["total_tokens"] > 0
+    else:
+        assert len(body) == int(head.split(b"content-length: ")[1].split(b"\r\n")[0])
+        assert json.loads(body)["choices"][0]["message"]["content"]
+    (entry,) = journal(live)
+    assert entry["status"] == 200
+    healthy(live)

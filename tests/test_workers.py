@@ -245,3 +245,38 @@ def test_worked_out_answers_are_forgotten_when_another_worker_changes_the_world(
     a.put("/__mockrouter/keys", json={"key": KEY, "limit": 0})
     r = chat(b)
     assert r.status_code == 403 and "limit" in r.json()["error"]["message"].lower()
+
+
+def test_credits_never_go_negative_under_a_concurrent_burst(server, two):
+    """Issue 11 item 3: 500 concurrent requests of about $0.01 each against $1.00 over two workers. The check of
+    what a request can cost at most and its debit are one step in Redis, so the balance never goes below zero and
+    the key's usage is exactly what the answered requests cost."""
+    a, b = two
+    account = a.get("/__mockrouter/keys", params={"key": KEY}).json()["account"]
+    assert a.put(f"/__mockrouter/accounts/{account}", json={"credits": 1.0, "usage": 0}).status_code == 200
+    usage_before = Decimal(str(b.get("/api/v1/key", headers=AUTH).json()["data"]["usage"]))
+
+    async def one(client: httpx.AsyncClient, i: int) -> tuple[int, Decimal]:
+        content = f"word {i % 7} " + "word " * 300  # about $0.006 of prompt and at most $0.003 of completion
+        body = {"model": "anthropic/claude-opus-4.1", "messages": [{"role": "user", "content": content}],
+                "max_tokens": 40, "stream": i % 4 == 0}  # fmt: skip
+        r = await client.post(CHAT, json=body, headers=AUTH)
+        if r.status_code != 200:
+            return r.status_code, Decimal(0)
+        usage = _stream_usage(r.text) if i % 4 == 0 else r.json()["usage"]
+        return 200, Decimal(str(usage["cost"]))
+
+    async def run() -> list[tuple[int, Decimal]]:
+        limits = httpx.Limits(max_connections=250, max_keepalive_connections=250)
+        async with httpx.AsyncClient(base_url=server, limits=limits, timeout=60) as client:
+            return await asyncio.gather(*(one(client, i) for i in range(500)))
+
+    results = asyncio.run(run())
+    statuses = {status for status, _ in results}
+    assert statuses == {200, 402}, statuses
+    spent = sum((cost for _, cost in results), Decimal(0))
+    assert Decimal("0.9") < spent <= Decimal(1)
+    state = a.get(f"/__mockrouter/accounts/{account}").json()
+    assert state["balance"] >= 0, state
+    key_usage = Decimal(str(b.get("/api/v1/key", headers=AUTH).json()["data"]["usage"])) - usage_before
+    assert abs(key_usage - spent) < Decimal("1e-9") and abs(Decimal(str(state["usage"])) - spent) < Decimal("1e-9")

@@ -310,7 +310,11 @@ class Completions(Admissions):
     def _deliver(self, ex: Exchange, ks: KeyState, p: Prepared) -> Reply:
         """Serve a prepared completion: the charge, a fresh id and time, the generation record, the reply."""
         entry = ex.entry
-        self.state.charge(ks, p.cost, p.upstream_cost)
+        a = p.admission
+        short = self.state.charge(ks, p.cost, p.upstream_cost, most=a.max_cost if a.endpoint is not None else 0.0)
+        if short is not None:  # another worker spent it since the checks: the check and debit are one step
+            assert a.endpoint is not None
+            raise errors.insufficient_credits(a.wanted, affordable_tokens(a.endpoint, a.prompt_tokens, short, a.byok))
         gen_id = self.clock.generation_id(p.seed, p.fp)
         created = self.clock.now()
         entry.served_model, entry.provider, entry.generation_id = p.served_model, p.provider, gen_id

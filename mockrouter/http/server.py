@@ -10,6 +10,7 @@ import multiprocessing.connection
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 from contextlib import ExitStack
@@ -75,7 +76,22 @@ class Corked:
 
 
 try:
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+
+    class CloseDelimited(RequestResponseCycle):
+        """The response to an HTTP/1.0 request, which has no chunked encoding: a body of undeclared length (a
+        stream) goes out as it is and ends when the connection closes (RFC 9112, section 6.3). uvicorn closes an
+        HTTP/1.0 connection after its response, so only the framing differs."""
+
+        _open = False  # the body's length is undeclared
+
+        async def send(self, message: Any) -> None:
+            if message["type"] == "http.response.start" and self.chunked_encoding is None:
+                if not any(name.lower() == b"content-length" for name, _ in message.get("headers", ())):
+                    self.chunked_encoding, self.expected_content_length, self._open = False, sys.maxsize, True
+            elif self._open and message["type"] == "http.response.body" and not message.get("more_body", False):
+                self.expected_content_length = len(message.get("body", b""))  # the last part: the body ends here
+            await super().send(message)
 
     class StampedHttpTools(HttpToolsProtocol):
         """httptools (uvicorn[standard]) with each request stamped as its first bytes are parsed (delays count from
@@ -84,8 +100,12 @@ try:
         limit on a request's head (httptools has none): beyond ``head_limit`` bytes before the headers end, the
         ``refusal`` (431) is sent and the connection closed, so what was buffered goes with it.
 
-        It relies on four methods of uvicorn's protocol (``connection_made``, ``data_received``,
-        ``on_message_begin``, ``on_message_complete``) and its ``transport`` and ``scope``: tests/test_robustness.py checks them, so an upgrade that changes them fails loudly."""
+        An HTTP/1.0 request's response is close-delimited, never chunked (``CloseDelimited``).
+
+        It relies on five methods of uvicorn's protocol (``connection_made``, ``data_received``,
+        ``on_message_begin``, ``on_headers_complete``, ``on_message_complete``), its ``transport``, ``scope`` and
+        ``cycle``, and the cycle's ``send``, ``chunked_encoding`` and ``expected_content_length``:
+        tests/test_robustness.py checks them, so an upgrade that changes them fails loudly."""
 
         head_limit = 0  # set per server by ``uvicorn_config`` (a subclass each)
         refusal = b""
@@ -116,6 +136,11 @@ try:
             super().on_message_begin()
             self.scope["mockrouter.arrived"] = time.monotonic()  # type: ignore[typeddict-unknown-key]
             self.scope["mockrouter.cork"] = self.transport  # type: ignore[typeddict-unknown-key]
+
+        def on_headers_complete(self) -> None:
+            super().on_headers_complete()
+            if self.scope.get("http_version") == "1.0" and self.cycle is not None and self.cycle.scope is self.scope:
+                self.cycle.__class__ = CloseDelimited  # before its ASGI task first runs
 
         def on_message_complete(self) -> None:
             super().on_message_complete()
@@ -184,7 +209,8 @@ def run(settings: Settings) -> None:
     One worker keeps its state in memory. Several share a Redis store (``settings.redis``, or a private
     ``redis-server`` started here and stopped on exit): this process loads the world, starts the store
     afresh, then forks the workers, each listening on the port with ``SO_REUSEPORT`` (the kernel spreads
-    connections over them); it stops them all when it is told to stop or when one of them ends.
+    connections over them); it replaces a worker that ends, and stops them all when it is told to stop or when
+    a worker could not start (``_supervise``).
     """
     if settings.workers == 1 and not settings.redis:
         uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
@@ -215,42 +241,76 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(settings: Settings, world: World, shared: socket.socket | None) -> None:
+class _Server(uvicorn.Server):
+    """uvicorn's server, which sets ``ready`` once it listens (the supervisor tells a bad start from a crash)."""
+
+    def __init__(self, config: uvicorn.Config, ready: Any) -> None:
+        super().__init__(config)
+        self.ready = ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and not self.should_exit:
+            self.ready.set()
+
+
+def _worker(settings: Settings, world: World, shared: socket.socket | None, ready: Any) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)  # not the supervisor's (uvicorn sets its own)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     sock = shared or _listening_socket(settings.host, settings.port)
     app = create_app(mock=shared_mock(settings, world))
-    uvicorn.Server(uvicorn_config(app, settings)).run(sockets=[sock])
+    _Server(uvicorn_config(app, settings), ready).run(sockets=[sock])
 
 
 def _supervise(settings: Settings, world: World) -> None:
+    """Run ``settings.workers`` workers until told to stop. A worker that ends after it started serving (killed,
+    or crashed) is replaced, with a log line, while the others keep serving: the state lives in Redis, so nothing
+    is lost. A worker that ends before it served could not start (a broken store, a port in use): replacing it
+    would only loop, so every worker is stopped and the reason raised."""
     # The parent's socket reserves the port (and resolves port 0); it never listens, so with SO_REUSEPORT
     # the workers' own sockets get the connections. Without SO_REUSEPORT the workers share this one.
     reserved = _listening_socket(settings.host, settings.port)
     settings = settings.with_(port=reserved.getsockname()[1])
     shared = None if hasattr(socket, "SO_REUSEPORT") else reserved
     context = multiprocessing.get_context("fork")
-    workers = [
-        context.Process(target=_worker, args=(settings, world, shared), name=f"mockrouter-worker-{i + 1}")
-        for i in range(settings.workers)
-    ]
-    stopping = False
+    workers: list[tuple[Any, Any]] = []  # (process, its ready event), one per slot
+    stopping, failed = False, None
+
+    def spawn(i: int) -> tuple[Any, Any]:
+        ready = context.Event()
+        worker = context.Process(
+            target=_worker, args=(settings, world, shared, ready), name=f"mockrouter-worker-{i + 1}"
+        )
+        worker.start()
+        return worker, ready
 
     def stop(signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
         nonlocal stopping
         stopping = True
-        for worker in workers:
+        for worker, _ in workers:
             if worker.pid is not None and worker.exitcode is None:
                 os.kill(worker.pid, signal.SIGTERM)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        for worker in workers:
-            worker.start()
-        multiprocessing.connection.wait([w.sentinel for w in workers])
-        crashed = not stopping
+        workers.extend(spawn(i) for i in range(settings.workers))
+        while not stopping and failed is None:
+            multiprocessing.connection.wait([worker.sentinel for worker, _ in workers])
+            for i, (worker, ready) in enumerate(workers):
+                if stopping or worker.exitcode is None:
+                    continue
+                if not ready.is_set():
+                    failed = worker
+                    break
+                log.warning(
+                    "mockrouter: %s (pid %s) ended (exit code %s); starting another, the others keep serving",
+                    worker.name,
+                    worker.pid,
+                    worker.exitcode,
+                )
+                workers[i] = spawn(i)
         stop()
-        for worker in workers:
+        for worker, _ in workers:
             worker.join(timeout=15)
             if worker.exitcode is None:  # pragma: no cover - a worker that ignores SIGTERM
                 worker.kill()
@@ -259,9 +319,9 @@ def _supervise(settings: Settings, world: World) -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         reserved.close()
-    if crashed:
-        codes = ", ".join(f"{w.name}: {w.exitcode}" for w in workers)
-        raise ValueError(f"a worker stopped on its own, so every worker was stopped ({codes})")
+    if failed is not None:
+        codes = ", ".join(f"{w.name}: {w.exitcode}" for w, _ in workers)
+        raise ValueError(f"{failed.name} could not start, so every worker was stopped ({codes})")
 
 
 class MockRouterServer:

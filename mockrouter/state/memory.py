@@ -136,8 +136,11 @@ class MemoryState:
         self.keys[token] = ks
         return ks
 
-    def charge(self, ks: KeyState, cost: float, byok_cost: float = 0.0) -> None:
-        """Debit the account and the key (atomic: no await)."""
+    def charge(self, ks: KeyState, cost: float, byok_cost: float = 0.0, most: float = 0.0) -> float | None:
+        """Debit the account and the key (atomic: no await) if the balance covers ``most`` (the most the request
+        may cost); else debit nothing and return the balance."""
+        if most > ks.account.balance:
+            return ks.account.balance
         now = time.time()
         ks.account.usage = round(ks.account.usage + cost, 12)
         ks.usage = round(ks.usage + cost, 12)
@@ -147,6 +150,7 @@ class MemoryState:
         day[1] += byok_cost
         if len(ks.days) > 31:
             del ks.days[min(ks.days)]
+        return None
 
     def set_credits(self, account_id: str, credits: float | None = None, usage: float | None = None) -> AccountState:
         account = self.accounts.get(account_id)

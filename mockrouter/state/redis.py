@@ -12,7 +12,9 @@ A request costs at most one round trip and one write (``Store.run`` sends queued
   the generation, the entry (one connection: they apply in order, before any later command of this worker's).
 
 Money is integer pico-dollars (``HINCRBY``), so credits add up exactly however many workers debit them.
-Check-and-update steps are Lua scripts: free-model windows and ``times``-limited faults. Keys are hashed
+Check-and-update steps are Lua scripts: a paid request's charge (the account's balance checked against the most
+the request can cost, and debited, in one step: a round trip of its own), free-model windows and ``times``-limited
+faults. Keys are hashed
 (``journal.key_digest``): no full API key is written to the store, but for the keys the mock itself created
 (``POST /keys``: see ``redis_keys``). Runtime stubs (a stub holds compiled
 patterns), generation records and journal entries are stored pickled (faster than JSON); the store is the mock's own,
@@ -291,10 +293,16 @@ class RedisState(MemoryState):
     def set_byok(self, account_id: str, byok: dict[str, ByokKey]) -> None:
         self._changed(*self._key_records.byok_writes(account_id, byok))
 
-    def charge(self, ks: KeyState, cost: float, byok_cost: float = 0.0) -> None:
-        """Queue the debit (it goes with the journal entry's write, before the response)."""
+    def charge(self, ks: KeyState, cost: float, byok_cost: float = 0.0, most: float = 0.0) -> float | None:
+        """Queue the debit (it goes with the journal entry's write, before the response). With ``most``, the account's
+        check and debit are one step in the store, whatever other workers spend meanwhile (a round trip)."""
+        if most > 0:
+            short = self._key_records.debit_within(ks, most, cost)
+            if short is not None:
+                return short
         super().charge(ks, cost, byok_cost)  # the request's own view, as in memory
-        self._key_records.debit(ks, cost, byok_cost)
+        self._key_records.debit(ks, cost, byok_cost, account=most <= 0)
+        return None
 
     def set_credits(self, account_id: str, credits: float | None = None, usage: float | None = None) -> AccountState:
         self._turn = None  # this worker changed what the turn read

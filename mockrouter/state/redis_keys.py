@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 from mockrouter.state.journal import key_digest
 from mockrouter.state.protocol import DAY as _DAY
 from mockrouter.state.protocol import AccountState, KeyState
+from mockrouter.state.scripts import CHARGE
 from mockrouter.state.store import Commands, Store, from_pico, pairs, to_pico
 from mockrouter.world import ByokKey, Key, World
 
@@ -183,8 +184,18 @@ class KeyRecords:
         encoded = json.dumps({name: [b.status, b.always_use] for name, b in byok.items()})
         return [("SADD", self.accounts_set, account_id), ("HSET", self.account_key(account_id), "byok", encoded)]
 
-    def debit(self, ks: KeyState, cost: float, byok_cost: float) -> None:
-        """Queue the debit's writes (they go with the journal entry's, before the response)."""
+    def debit_within(self, ks: KeyState, most: float, cost: float) -> float | None:
+        """Debit the account ``cost`` if its balance covers ``most``, in one step in the store (a round trip); else
+        the balance, and nothing is debited. The key's writes follow (``debit`` with ``account=False``)."""
+        a, d = self.world.accounts.get(ks.account.id), self.world.defaults
+        credits, base = (a.credits, a.usage) if a else (d.credits, 0.0)
+        keys = [self.account_key(ks.account.id)]
+        done = self.store.run(self.store.eval(CHARGE, keys, to_pico(most), to_pico(cost), repr(credits), repr(base)))
+        return None if done[0] == 1 else from_pico(int(float(text(done[0]))))
+
+    def debit(self, ks: KeyState, cost: float, byok_cost: float, account: bool = True) -> None:
+        """Queue the debit's writes (they go with the journal entry's, before the response); the account's too
+        unless ``debit_within`` made it."""
         day = int(time.time() // _DAY)
         t = self.token(ks.key.key)
         account_key, key_key = (
@@ -192,8 +203,9 @@ class KeyRecords:
             t.key_key,
         )
         pico, byok = to_pico(cost), to_pico(byok_cost)
+        if account:
+            self.store.later(("HINCRBY", account_key, "used", pico))
         self.store.later(
-            ("HINCRBY", account_key, "used", pico),
             ("HINCRBY", key_key, "used", pico),
             ("HINCRBY", key_key, f"d:{day}", pico),
         )

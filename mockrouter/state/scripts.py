@@ -9,7 +9,7 @@ import pickle
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["FREE", "TAKE", "UPDATE", "pickle_stub"]
+__all__ = ["CHARGE", "FREE", "TAKE", "UPDATE", "pickle_stub"]
 
 # KEYS: minute window, day window; ARGV: now, per minute, per day, member, minute floor, day floor.
 # 0 = counted, 1 = over the minute cap, 2 = over the day cap (not counted then)
@@ -29,6 +29,16 @@ TAKE = """
 local hits = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 if hits >= tonumber(ARGV[2]) then return 0 end
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+return 1
+"""
+# KEYS: the account's hash; ARGV: the most the request may cost, its cost (both pico-dollars), the credits and base
+# usage (dollars) when the hash has none. 1 = debited; else the balance (pico-dollars) that does not cover the most
+CHARGE = """
+local h = redis.call('HMGET', KEYS[1], 'credits', 'base', 'used')
+local function pico(x) return math.floor(tonumber(x) * 1e12 + 0.5) end
+local balance = pico(h[1] or ARGV[3]) - pico(h[2] or ARGV[4]) - tonumber(h[3] or '0')
+if tonumber(ARGV[1]) > balance then return tostring(balance) end
+redis.call('HINCRBY', KEYS[1], 'used', ARGV[2])
 return 1
 """
 # KEYS: records, this record's updates; ARGV: id, field, value, field, value...
