@@ -28,7 +28,7 @@ from mockrouter.engine.planner import Plan, plan
 from mockrouter.engine.responses import to_chat
 from mockrouter.engine.simulation import Outcome, simulate, user_text
 from mockrouter.engine.tokens import Prompt
-from mockrouter.engine.usage import max_cost
+from mockrouter.engine.usage import affordable_tokens, max_cost
 from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault, parse_header
 from mockrouter.kinds import Dialect, Profile
