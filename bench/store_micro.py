@@ -23,7 +23,7 @@ from mockrouter.calls import Call
 from mockrouter.contract.operations import by_id
 from mockrouter.fixtures import load_for, stubs_from
 from mockrouter.http.server import shared_mock
-from mockrouter.state.store import RedisServer
+from mockrouter.state.redis_server import RedisServer
 
 KEY = "sk-or-v1-bench0000000000000000000000000000000000000000000000000000000000"
 BODY = b'{"model":"openai/gpt-5-mini","messages":[{"role":"user","content":"Hello"}]}'

@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run
 
-from mockrouter.state.store import RedisServer
+from mockrouter.state.redis_server import RedisServer
 
 START, END = "<!-- workers:start -->", "<!-- workers:end -->"
 CHAT64 = next(sc for sc in run.SCENARIOS if sc.key == "chat64")

@@ -110,7 +110,7 @@ def live(live_server: MockRouterServer) -> MockRouterServer:
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A private redis-server for the session (tests of several workers; never skipped: CI has one)."""
-    from mockrouter.state.store import RedisServer
+    from mockrouter.state.redis_server import RedisServer
 
     with RedisServer() as server:
         yield server.url

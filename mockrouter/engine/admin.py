@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from mockrouter import errors
@@ -47,7 +48,12 @@ def health(engine: Engine, req: OpRequest) -> Any:
         "strict_keys": engine.settings.strict_keys,
         "sources": list(engine.world.sources),
         "worker": os.getpid(),
+        "store_reset": _iso(engine.state.store_reset),
     }
+
+
+def _iso(when: float | None) -> str | None:
+    return None if when is None else datetime.fromtimestamp(when, UTC).isoformat(timespec="milliseconds")
 
 
 @handles("reset")

@@ -30,7 +30,7 @@ from mockrouter.errors import MockRouterError
 from mockrouter.fixtures import load_for
 from mockrouter.kinds import Outcome, Profile, profile
 from mockrouter.settings import Settings
-from mockrouter.state import in_memory
+from mockrouter.state import StoreUnavailable, in_memory
 from mockrouter.state.journal import Entry, Journal, key_digest, redact, redact_body
 from mockrouter.state.protocol import KeyState, State
 from mockrouter.world import World
@@ -40,6 +40,7 @@ __all__ = ["Mock"]
 log = logging.getLogger("mockrouter")
 _LOOPBACK = ("127.0.0.1", "::1", "localhost", "testclient", None)
 _CACHE_SIZE = 512
+_RETRY_AFTER = "1"  # seconds, while a shared store is unreachable
 
 
 class Mock(Completions):
@@ -110,7 +111,16 @@ class Mock(Completions):
         self, call: Call, op: Operation | None, path_params: Mapping[str, str] | None = None, allowed: str = ""
     ) -> Reply:
         """Answer ``call`` with operation ``op`` (None: no operation has that path, or, with ``allowed``, none
-        has that method on it)."""
+        has that method on it). While a shared store is unreachable, every call is answered 503 with
+        ``Retry-After`` (the store logs the outage once)."""
+        try:
+            return self._handle(call, op, path_params, allowed)
+        except StoreUnavailable:
+            err = MockRouterError.of(503, "Service temporarily unavailable: the mock's shared store is unreachable")
+            err.headers["Retry-After"] = _RETRY_AFTER
+            return Reply(err.status, self.error_body(err), dict(err.headers))
+
+    def _handle(self, call: Call, op: Operation | None, path_params: Mapping[str, str] | None, allowed: str) -> Reply:
         admin_call = op is not None and op.surface is Surface.ADMIN
         if admin_call:
             self.state.begin()  # a shared store's state: see what other workers changed
@@ -129,6 +139,8 @@ class Mock(Completions):
                 reply = self._run(op, ex, path_params or {})
         except MockRouterError as exc:
             reply = self.error_reply(exc, ex)
+        except StoreUnavailable:
+            raise
         except Exception:
             log.exception("internal error answering %s %s", call.method, call.path)
             reply = self.error_reply(MockRouterError.of(500), ex)
@@ -160,6 +172,8 @@ class Mock(Completions):
             return self._run(op, ex, path_params)
         except MockRouterError as exc:
             return self.error_reply(exc, ex)
+        except StoreUnavailable:
+            raise
         except Exception:
             log.exception("internal error answering %s %s", call.method, call.path)
             return self.error_reply(MockRouterError.of(500), ex)

@@ -183,9 +183,12 @@ def uvicorn_config(app: Any, settings: Settings, **extra: Any) -> uvicorn.Config
     )
 
 
-def shared_mock(settings: Settings, world: World | None = None, fresh: bool = False) -> Mock:
-    """A mock whose state and journal live in the Redis store at ``settings.redis``; ``fresh`` starts that
-    store again from the world (state and journal)."""
+def shared_mock(settings: Settings, world: World | None = None, fresh: bool = False, joined: bool = True) -> Mock:
+    """A mock whose state and journal live in the Redis store at ``settings.redis``. ``fresh`` starts that store
+    again from the world (state and journal); else a store that holds no state yet starts from the world and one
+    that does is joined (another host's, or the supervisor's). ``joined``: the store is expected to hold state
+    already (a worker's): found empty, it was emptied under the mock, which is announced (a warning, the health's
+    ``store_reset`` and a journal marker)."""
     from mockrouter.state.redis import RedisState
     from mockrouter.state.redis_journal import RedisJournal
     from mockrouter.state.store import Store
@@ -196,9 +199,10 @@ def shared_mock(settings: Settings, world: World | None = None, fresh: bool = Fa
     store = Store(settings.redis)
     store.ping()
     s = settings
-    state = RedisState(world, store, 2 * s.journal_size, s.seed, s.time_scale, fresh=fresh)
     journal = RedisJournal(store, s.journal_size)
-    if fresh:
+    size, mark = 2 * s.journal_size, journal.mark_reset
+    state = RedisState(world, store, size, s.seed, s.time_scale, fresh, announce=joined, on_store_reset=mark)
+    if fresh or (state.started_store and not joined):
         journal.clear()
     return Mock(settings, world, state, journal)
 
@@ -208,7 +212,7 @@ def run(settings: Settings) -> None:
 
     One worker keeps its state in memory. Several share a Redis store (``settings.redis``, or a private
     ``redis-server`` started here and stopped on exit): this process loads the world, starts the store
-    afresh, then forks the workers, each listening on the port with ``SO_REUSEPORT`` (the kernel spreads
+    from it when it holds no state yet (else joins it: another host's), then forks the workers, each listening on the port with ``SO_REUSEPORT`` (the kernel spreads
     connections over them); it replaces a worker that ends, and stops them all when it is told to stop or when
     a worker could not start (``_supervise``).
     """
@@ -217,12 +221,12 @@ def run(settings: Settings) -> None:
         return
     with ExitStack() as stack:
         from mockrouter.state.redis import RedisState
-        from mockrouter.state.store import RedisServer
+        from mockrouter.state.redis_server import RedisServer
 
         if not settings.redis:
             settings = settings.with_(redis=stack.enter_context(RedisServer()).url)
         world = load_for(settings)
-        mock = shared_mock(settings, world, fresh=True)
+        mock = shared_mock(settings, world, joined=False)
         log.info("mockrouter: %d worker(s) sharing state in Redis at %s", settings.workers, safe_url(settings.redis))
         if settings.workers == 1:
             uvicorn.Server(uvicorn_config(create_app(mock=mock), settings)).run()

@@ -6,10 +6,21 @@ The engine imports this facade (or ``protocol`` and ``journal``), never an imple
 from __future__ import annotations
 
 from mockrouter.state.journal import Entry, Journal, key_digest, redact
-from mockrouter.state.protocol import AccountState, KeyState, Snapshot, State
+from mockrouter.state.protocol import AccountState, KeyState, Snapshot, State, StoreUnavailable
 from mockrouter.world import World
 
-__all__ = ["AccountState", "Entry", "Journal", "KeyState", "Snapshot", "State", "in_memory", "key_digest", "redact"]
+__all__ = [
+    "AccountState",
+    "Entry",
+    "Journal",
+    "KeyState",
+    "Snapshot",
+    "State",
+    "StoreUnavailable",
+    "in_memory",
+    "key_digest",
+    "redact",
+]
 
 
 def in_memory(world: World, generations_size: int = 10_000, seed: int = 0, time_scale: float = 1.0) -> State:

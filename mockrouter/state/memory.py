@@ -28,6 +28,8 @@ __all__ = ["MemoryState"]
 class MemoryState:
     """The in-memory :class:`~mockrouter.state.protocol.State` of one worker."""
 
+    store_reset: float | None = None  # a store of its own is never emptied under it
+
     def __init__(self, world: World, generations_size: int = 10_000, seed: int = 0, time_scale: float = 1.0) -> None:
         self.world = world
         self.generations_size = generations_size

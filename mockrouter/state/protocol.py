@@ -15,10 +15,14 @@ from typing import Any, Protocol
 from mockrouter.faults import Fault
 from mockrouter.world import ByokKey, Key, Stub, World
 
-__all__ = ["DAY", "AccountState", "KeyState", "Snapshot", "State"]
+__all__ = ["DAY", "AccountState", "KeyState", "Snapshot", "State", "StoreUnavailable"]
 
 DAY = 86_400
 _DAY = DAY
+
+
+class StoreUnavailable(Exception):
+    """The shared store cannot be reached (Redis is down): a request is answered 503 with ``Retry-After``."""
 
 
 @dataclass(slots=True)
@@ -74,6 +78,8 @@ class State(Protocol):
 
     world: World
     epoch: int
+    #: when (``time.time()``) the shared store was last found emptied and started again from the fixtures; None if never
+    store_reset: float | None
     seed: int
     time_scale: float
     down: set[str]

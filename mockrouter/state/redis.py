@@ -24,6 +24,9 @@ Keys and accounts in the store are :mod:`~mockrouter.state.redis_keys` (``KeyRec
 :mod:`~mockrouter.state.redis_generations` (``GenerationRecords``: each worker keeps the last ``generations_size``
 it made; any worker finds any of them).
 
+A Redis found empty as a worker reconnects (``Store.reconnected``) is started from the world in one step (``restore``)
+and announced; a store that kept its state is reloaded. A process started on a store holding state joins it.
+
 Known limit: a stub is chosen from the scenario states read at ``begin()``; two requests racing on two
 workers for the same scenario transition may both see the old state (one worker never races itself).
 """
@@ -31,34 +34,34 @@ workers for the same scenario transition may both see the old state (one worker 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
-import os
+import logging
 import pickle
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import replace
 from typing import Any
 
 from mockrouter.faults import Fault
 from mockrouter.state.memory import MemoryState
-from mockrouter.state.protocol import DAY as _DAY
 from mockrouter.state.protocol import AccountState, KeyState
 from mockrouter.state.redis_generations import GenerationRecords
 from mockrouter.state.redis_keys import KeyRecords, text
-from mockrouter.state.scripts import FREE, TAKE, pickle_stub
+from mockrouter.state.scripts import RESTORE, TAKE, pickle_stub
 from mockrouter.state.store import Commands, Store, pairs
 from mockrouter.world import ByokKey, Key, Stub, World
 
 __all__ = ["RedisState"]
+
+log = logging.getLogger("mockrouter")
 
 _PREFETCH_S = 0.05
 _IDS_MAX = 64  # journal ids a turn reserves at most in one go
 
 
 class RedisState(MemoryState):
-    """The state of every worker sharing ``store``; ``fresh`` starts it again from the world (the parent
-    process does that once, before the workers start)."""
+    """The state of every worker sharing ``store``; ``fresh`` starts it again from the world, else a store holding
+    no state starts from the world (announced with ``announce``: see ``restore``) and one holding state is joined."""
 
     def __init__(
         self,
@@ -68,6 +71,8 @@ class RedisState(MemoryState):
         seed: int = 0,
         time_scale: float = 1.0,
         fresh: bool = False,
+        announce: bool = False,
+        on_store_reset: Callable[[float], None] | None = None,
     ) -> None:
         self.world, self.store = world, store
         self.generations_size = generations_size
@@ -78,6 +83,8 @@ class RedisState(MemoryState):
         self.runtime_stubs: list[Stub] = []
         self.runtime_faults: list[Fault] = []
         self.scenarios: dict[str, str] = {}
+        self.store_reset: float | None = None  # read by ``_load``
+        self.on_store_reset = on_store_reset  # see ``restore``
         self.stub_hits: dict[str, int] = {}
         self._version: bytes | None = None
         self.epoch = 0
@@ -89,11 +96,10 @@ class RedisState(MemoryState):
         MemoryState.changed(self)
         self._key_records = KeyRecords(world, store)
         self._generations = GenerationRecords(store, generations_size)
-        self._members = itertools.count()
         k = store.key
         self._v, self._ids, self._journal_epoch, self._conf = k("v"), k("ids"), k("j-epoch"), k("s", "conf")
         self._stubs, self._faults, self._fault_hits = k("s", "stubs"), k("s", "faults"), k("s", "fault-hits")
-        self._scenarios, self._hits = k("s", "scenarios"), k("s", "stub-hits")
+        self._scenarios, self._hits, self._reset_at = k("s", "scenarios"), k("s", "stub-hits"), k("store-reset")
         self._watch_scenarios, self._watch_hits = True, tuple[str, ...]()
         self._prefetched: tuple[str, float, list[Any]] | None = None  # a key state read by ``begin``, and when
         # the event loop's turn whose reads hold (``begin``): its number (``Store.turn``), journal epoch, reserved
@@ -103,10 +109,26 @@ class RedisState(MemoryState):
         self._key_states: dict[str, KeyState] = {}
         self._head = store.pack("GET", self._v), store.pack("GET", self._journal_epoch)
         self._reserve: dict[int, bytes] = {}  # INCRBY ids n, encoded
+        self.started_store = fresh or self.restore(announce)  # whether this state started the store from the world
         if fresh:
             self.reset()
-        else:
-            self._load()
+
+    def restore(self, announce: bool = True) -> bool:
+        """Start the store from the world if it holds no state (whether it did), then reload. ``announce``: it was
+        emptied under the mock (a Redis restarted empty): a warning, ``store_reset`` and ``on_store_reset(when)``."""
+        now = time.time()
+        keys = [self._conf, self._v, self._reset_at]
+        seed, time_scale = self.initial_seed, repr(float(self.initial_time_scale))
+        started = bool(self.store.run(self.store.eval(RESTORE, keys, seed, time_scale, repr(now), int(announce)))[0])
+        if started and announce:
+            log.warning(
+                "mockrouter: the shared store was found empty (Redis restarted without its data): runtime state "
+                "(seed, credits, usage, keys, stubs, faults, scenarios) and the journal start again from the fixtures"
+            )
+            if self.on_store_reset is not None:
+                self.on_store_reset(now)
+        self._load()
+        return started
 
     # ------------------------------------------------------------------ refresh
 
@@ -121,6 +143,10 @@ class RedisState(MemoryState):
         it. The turn's other requests take the next of the ids it reserved and its key states (with this worker's own
         debits since); a key not read yet costs a round trip of its own."""
         store = self.store
+        if store.reconnected:  # after an outage: did the store keep its state?
+            store.reconnected = False
+            store.next_entry = None
+            self.restore()
         in_turn = token is not None and self._turn == store.turn
         if token is not None:
             self._served += 1
@@ -193,10 +219,15 @@ class RedisState(MemoryState):
 
     def _load(self) -> None:
         self._turn = None  # this worker changed what the turn read
-        version, conf, stubs, faults = self.store.run(
-            ("GET", self._v), ("HGETALL", self._conf), ("HGETALL", self._stubs), ("LRANGE", self._faults, 0, -1)
+        version, conf, stubs, faults, reset_at = self.store.run(
+            ("GET", self._v),
+            ("HGETALL", self._conf),
+            ("HGETALL", self._stubs),
+            ("LRANGE", self._faults, 0, -1),
+            ("GET", self._reset_at),
         )
         self._version = version
+        self.store_reset = float(reset_at) if reset_at else None
         conf, stubs = pairs(conf), pairs(stubs)
         self.seed = int(conf.get(b"seed", self.initial_seed))
         self.time_scale = float(conf.get(b"time_scale", self.initial_time_scale))
@@ -308,18 +339,8 @@ class RedisState(MemoryState):
         self._turn = None  # this worker changed what the turn read
         return self._key_records.set_credits(account_id, credits, usage)
 
-    # ------------------------------------------------------------------ rate windows
-
     def free_request(self, account: AccountState, per_minute: int, per_day: int, now: float) -> tuple[str, int] | None:
-        member = f"{now!r}:{os.getpid()}:{next(self._members)}"
-        windows = list(self._key_records.free_keys(account.id))
-        floors = repr(now - 60), repr(now - _DAY)
-        script = self.store.eval(FREE, windows, repr(now), per_minute, per_day, member, *floors)
-        over = int(self.store.run(script)[0])
-        if over == 0:
-            account.free_day.append(now)
-            return None
-        return ("min", per_minute) if over == 1 else ("day", per_day)
+        return self._key_records.free_request(account, per_minute, per_day, now)
 
     # ------------------------------------------------------------------ scenarios, stubs and faults
 

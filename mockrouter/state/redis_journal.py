@@ -19,10 +19,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import fields
 from typing import Any
 
+from mockrouter.kinds import Outcome
 from mockrouter.state.journal import Entry, Journal
 from mockrouter.state.store import Store
 
-__all__ = ["RedisJournal"]
+__all__ = ["STORE_RESET_PATH", "RedisJournal"]
+
+#: the path of the journal's marker entry for a store found emptied (``mark_reset``)
+STORE_RESET_PATH = "/__mockrouter/store-reset"
 
 
 class RedisJournal(Journal):
@@ -75,6 +79,13 @@ class RedisJournal(Journal):
         )
         self.store.later(self._count, ("RPUSH", entries, _dumps(entry)), trim)
         self.store.post()  # before the response is written: with the request's other writes, in order
+
+    def mark_reset(self, when: float) -> None:
+        """A marker entry: the store was found emptied at ``when`` and started again from the fixtures."""
+        entry = self.open("-", STORE_RESET_PATH, {}, {})
+        entry.time, entry.outcome = when, Outcome.ERROR
+        entry.error = "the shared store (Redis) was found empty: state and journal started again from the fixtures"
+        self.close(entry)
 
     def clear(self) -> None:
         self.store.end_turn()  # the epoch read this turn is over

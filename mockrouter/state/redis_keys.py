@@ -15,7 +15,9 @@ the hashes into ``KeyState`` and ``AccountState``, and queues the writes of a de
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import time
 from collections import deque
 from dataclasses import asdict, replace
@@ -24,7 +26,7 @@ from typing import Any, NamedTuple
 from mockrouter.state.journal import key_digest
 from mockrouter.state.protocol import DAY as _DAY
 from mockrouter.state.protocol import AccountState, KeyState
-from mockrouter.state.scripts import CHARGE
+from mockrouter.state.scripts import CHARGE, FREE
 from mockrouter.state.store import Commands, Store, from_pico, pairs, to_pico
 from mockrouter.world import ByokKey, Key, World
 
@@ -64,6 +66,7 @@ class KeyRecords:
         self.created = store.key("s", "created")
         self.registered: set[str] = set()  # key digests this worker has added to the key and account sets
         self._tokens: dict[str, TokenKeys] = {}
+        self._members = itertools.count()  # free-window members made here
 
     def account_key(self, account_id: str) -> str:
         return self.store.key("s", "account", account_id)
@@ -74,6 +77,19 @@ class KeyRecords:
     def free_keys(self, account_id: str) -> tuple[str, str]:
         """The account's free-model windows: a minute's requests and a day's."""
         return self.store.key("s", "free", account_id, "minute"), self.store.key("s", "free", account_id, "day")
+
+    def free_request(self, account: AccountState, per_minute: int, per_day: int, now: float) -> tuple[str, int] | None:
+        """Count a free-model request in the account's windows (one script), or which cap it is over."""
+        member = f"{now!r}:{os.getpid()}:{next(self._members)}"
+        floors = repr(now - 60), repr(now - _DAY)
+        script = self.store.eval(
+            FREE, list(self.free_keys(account.id)), repr(now), per_minute, per_day, member, *floors
+        )
+        over = int(self.store.run(script)[0])
+        if over == 0:
+            account.free_day.append(now)
+            return None
+        return ("min", per_minute) if over == 1 else ("day", per_day)
 
     def token(self, token: str) -> TokenKeys:
         """``token``'s keys (kept, bounded)."""

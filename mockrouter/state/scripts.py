@@ -9,7 +9,7 @@ import pickle
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["CHARGE", "FREE", "TAKE", "UPDATE", "pickle_stub"]
+__all__ = ["CHARGE", "FREE", "RESTORE", "TAKE", "UPDATE", "pickle_stub"]
 
 # KEYS: minute window, day window; ARGV: now, per minute, per day, member, minute floor, day floor.
 # 0 = counted, 1 = over the minute cap, 2 = over the day cap (not counted then)
@@ -23,6 +23,15 @@ redis.call('ZADD', KEYS[2], ARGV[1], ARGV[4])
 redis.call('EXPIRE', KEYS[1], 120)
 redis.call('EXPIRE', KEYS[2], 90000)
 return 0
+"""
+# KEYS: settings hash, version, when the store was found emptied; ARGV: seed, time scale, now, announce (1 or 0).
+# A store that holds no state (never started, or a Redis restarted empty) starts from the world: 1; else 0
+RESTORE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'seed', ARGV[1], 'time_scale', ARGV[2], 'started', ARGV[3])
+if ARGV[4] == '1' then redis.call('SET', KEYS[3], ARGV[3]) end
+redis.call('INCR', KEYS[2])
+return 1
 """
 # KEYS: fault hits; ARGV: fault id, times. 1 = fires (counted), 0 = used up
 TAKE = """

@@ -15,6 +15,13 @@ which cost more Python time than the round trips themselves.
 - ``idle(make)`` queues a write for the loop's next turn only, which the request can take back before: an entry in
   flight.
 
+When the store cannot be reached every command raises ``StoreUnavailable`` (the request is answered 503) and one
+warning is logged per outage (per process), with another when it is back; the next command reconnects by itself and
+sets ``reconnected`` (``RedisState.begin`` then checks whether the store kept its state). Posted writes that cannot be
+sent are dropped.
+
+A private ``redis-server`` for tests and ``serve --workers N`` is :mod:`~mockrouter.state.redis_server`.
+
 Check-and-update steps are Lua scripts, sent by hash (``EVALSHA``; loaded as the connection opens), atomic in Redis
 whatever the number of workers.
 
@@ -27,19 +34,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import shutil
 import socket
 import struct
-import subprocess
-import tempfile
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-__all__ = ["PICO", "Commands", "Encodings", "RedisServer", "Store", "from_pico", "pairs", "to_pico"]
+from mockrouter.settings import safe_url
+from mockrouter.state.protocol import StoreUnavailable
+
+__all__ = ["PICO", "Commands", "Encodings", "Store", "from_pico", "pairs", "to_pico"]
 
 log = logging.getLogger("mockrouter")
 
@@ -91,7 +96,7 @@ class Store:
         try:
             import hiredis
             from redis.connection import SSLConnection, parse_url
-            from redis.exceptions import ConnectionError, ResponseError
+            from redis.exceptions import ResponseError
         except ImportError as exc:  # pragma: no cover - a dependency of mockrouter
             raise ValueError("several workers need the redis client: pip install 'redis[hiredis]'") from exc
         try:
@@ -104,7 +109,11 @@ class Store:
         self._pack: Callable[[Command], bytes] = hiredis.pack_command
         self._new_reader: Callable[[], Any] = hiredis.Reader
         self._reply_error: type[Exception] = hiredis.ReplyError
-        self._response_error, self._connection_error = ResponseError, ConnectionError
+        self._response_error = ResponseError
+        #: since when (``time.monotonic()``) the store has been unreachable; None while it answers
+        self.down_since: float | None = None
+        #: a connection was opened after one failed (``RedisState.begin`` checks that the store kept its state)
+        self.reconnected = False
         self._sock: socket.socket | None = None
         self._reader: Any = None
         self._buffer = bytearray(1 << 16)
@@ -135,7 +144,7 @@ class Store:
         """Raise a clear ``ValueError`` when the store cannot be reached."""
         try:
             self.run(("PING",))
-        except (OSError, self._connection_error, self._response_error) as exc:
+        except (OSError, StoreUnavailable, self._response_error) as exc:
             raise ValueError(f"cannot reach Redis at {self.url}: {exc}") from None
 
     # ------------------------------------------------------------------ the connection
@@ -156,7 +165,7 @@ class Store:
 
                     sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
         except OSError as exc:
-            raise self._connection_error(f"cannot connect to Redis at {self.url}: {exc}") from None
+            raise self._lost(exc) from None
         # blocking, with kernel timeouts: a Python-level timeout would poll() before every send and receive
         sock.settimeout(None)
         timeval = struct.pack("ll", _TIMEOUT_S, 0)
@@ -171,14 +180,32 @@ class Store:
         hello += [("SCRIPT", "LOAD", source) for source in self._scripts]
         if hello:
             self._exchange(b"".join(map(self._pack, hello)), 0, len(hello))
+        if self.down_since is not None:
+            log.warning(
+                "mockrouter: the shared store at %s answers again (unreachable for %.1f s)",
+                safe_url(self.url),
+                time.monotonic() - self.down_since,
+            )
+            self.down_since, self.reconnected = None, True
         return sock
+
+    def _lost(self, exc: BaseException) -> StoreUnavailable:
+        """The store is unreachable: the error to raise, and one warning per outage."""
+        if self.down_since is None:
+            self.down_since = time.monotonic()
+            log.warning(
+                "mockrouter: the shared store at %s is unreachable (%s): requests are answered 503 until it is back",
+                safe_url(self.url),
+                exc,
+            )
+        return StoreUnavailable(f"Redis at {safe_url(self.url)}: {exc}")
 
     def _broken(self, exc: BaseException) -> Exception:
         """Drop a failed connection (the next command opens another); the error to raise."""
         if self._sock is not None:
             self._sock.close()
         self._sock, self._reader, self._unread = None, None, 0
-        return self._connection_error(f"Redis at {self.url}: {exc}")
+        return self._lost(exc)
 
     def _exchange(self, payload: bytes, before: int, count: int) -> list[Any]:
         """Send ``payload``; read ``before`` replies to drop (posted writes) and ``count`` to return."""
@@ -231,18 +258,22 @@ class Store:
         self._schedule()
 
     def post(self) -> None:
-        """Send the queued writes now, without waiting for their replies (the next round trip reads them)."""
+        """Send the queued writes now, without waiting for their replies (the next round trip reads them). While
+        the store is unreachable they are dropped (the outage is logged once; the request's reads already failed)."""
         queued, self._queued = self._queued, []
         if not queued:
             return
-        sock = self._sock or self._connect()
         try:
-            sock.sendall(b"".join(queued))
-        except OSError as exc:
-            raise self._broken(exc) from None
-        self._unread += len(queued)
-        if self._unread > _UNREAD_MAX:
-            self.run(("PING",))
+            sock = self._sock or self._connect()
+            try:
+                sock.sendall(b"".join(queued))
+            except OSError as exc:
+                raise self._broken(exc) from None
+            self._unread += len(queued)
+            if self._unread > _UNREAD_MAX:
+                self.run(("PING",))
+        except StoreUnavailable:
+            return
 
     def idle(self, make: Callable[[], Command]) -> Callable[[], Command]:
         """Queue a write that only the event loop's next turn sends (``make`` builds it then), unless
@@ -285,10 +316,13 @@ class Store:
         self._schedule()
 
     def flush(self) -> None:
-        """Send every queued write and wait until the store has applied them."""
+        """Send every queued write and wait until the store has applied them (dropped if it is unreachable)."""
         self._take_idle()
         if self._queued or self._unread:
-            self.run(("PING",))
+            try:
+                self.run(("PING",))
+            except StoreUnavailable:
+                self._queued = []
 
     def end_turn(self) -> None:
         """What was read in this turn no longer holds (the journal was cleared here)."""
@@ -327,58 +361,3 @@ class Store:
         if self._client is not None:
             self._client.close()
             self._client = None
-
-
-class RedisServer:
-    """A private ``redis-server`` on a unix socket in a temporary folder, without persistence.
-
-    >>> with RedisServer() as server:
-    ...     server.url  # 'unix:///tmp/mockrouter-redis-.../redis.sock'
-    """
-
-    def __init__(self, executable: str | None = None) -> None:
-        found = executable or shutil.which("redis-server")
-        if found is None:
-            raise ValueError(
-                "redis-server is not installed (Debian: apt-get install -y redis-server); "
-                "install it or pass --redis URL of a running Redis"
-            )
-        self.executable = found
-        self.folder = Path(tempfile.mkdtemp(prefix="mockrouter-redis-"))
-        self.socket = self.folder / "redis.sock"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"unix://{self.socket}"
-
-    def start(self) -> RedisServer:
-        args = [self.executable, "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700"]
-        args += ["--save", "", "--appendonly", "no", "--dir", str(self.folder), "--loglevel", "warning"]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 10
-        while not self.socket.exists():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
-                self.stop()
-                raise ValueError(f"redis-server did not start: {err.strip() or 'timed out'}")
-            time.sleep(0.005)
-        return self
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:  # pragma: no cover
-                self.process.kill()
-                self.process.wait()
-        if self.process is not None and self.process.stderr is not None:
-            self.process.stderr.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self) -> RedisServer:
-        return self.start()
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self.stop()
