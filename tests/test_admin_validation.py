@@ -77,6 +77,7 @@ def _snapshot(client: TestClient) -> tuple:
     )
 
 
+@pytest.mark.chaos
 @pytest.mark.parametrize(("method", "path", "raw"), MALFORMED, ids=[f"{m} {p} {r[:40]!r}" for m, p, r in MALFORMED])
 def test_a_malformed_admin_write_is_refused_and_changes_nothing(mock, method, path, raw):
     with TestClient(create_app(mock=mock)) as client:
@@ -96,6 +97,7 @@ def test_a_malformed_admin_write_is_refused_and_changes_nothing(mock, method, pa
         assert client.get("/__mockrouter/health").status_code == 200
 
 
+@pytest.mark.chaos
 @pytest.mark.parametrize(
     "header",
     ["status=429; retry-after=inf", "status=429; retry-after=nan", "stall=inf; after=1", "ttft=nan",

@@ -42,6 +42,7 @@ def healthy(server: MockRouterServer) -> None:
 # ---------------------------------------------------------------- item 4: lone surrogates, Retry-After
 
 
+@pytest.mark.chaos
 @pytest.mark.parametrize(
     "body",
     [
@@ -94,6 +95,7 @@ def test_retry_after_is_always_a_finite_bounded_delay(tmp_path, given, sent):
         assert [e["retry_after"] for e in journal(server)] == [sent]
 
 
+@pytest.mark.chaos
 @pytest.mark.parametrize("value", ["1e300", "86401", "-1"])
 def test_retry_after_beyond_the_declared_range_is_refused(live, value):
     r = chat(live, headers={"X-Mockrouter-Fault": f"status=429; retry-after={value}"})
@@ -106,6 +108,7 @@ def test_retry_after_beyond_the_declared_range_is_refused(live, value):
 SECRET = "sk-or-v1-" + "5ec7e7" * 10
 
 
+@pytest.mark.chaos
 @pytest.mark.parametrize(
     ("query", "headers", "body"),
     [
@@ -131,6 +134,7 @@ def test_credentials_are_journaled_redacted(live, query, headers, body):
     assert SECRET not in raw and SECRET[:12] in raw  # kept as a prefix: still tells which key it was
     (entry,) = journal(live)
     assert entry["status"] == r.status_code
+    healthy(live)
 
 
 def test_a_body_kept_as_text_is_redacted_too(live):
@@ -215,6 +219,7 @@ def _raw_request(server: MockRouterServer, head: bytes, body: bytes = b"", chunk
         sock.close()
 
 
+@pytest.mark.chaos
 def test_headers_beyond_the_limit_get_431_without_being_read(live):
     limit = live.settings.max_header_bytes
     assert limit == 64 * 1024
@@ -228,6 +233,7 @@ def test_headers_beyond_the_limit_get_431_without_being_read(live):
     answer, _ = _raw_request(live, b"GET /api/v1/models HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n")
     assert answer.startswith(b"HTTP/1.1 431 ")
     assert httpx.get(live.base_url + "/models", timeout=10).status_code == 200  # the server keeps serving
+    healthy(live)
 
 
 def test_heads_within_the_limit_and_large_bodies_are_served(live):
@@ -242,6 +248,7 @@ def test_heads_within_the_limit_and_large_bodies_are_served(live):
     assert sent_all and answer.startswith(b"HTTP/1.1 200 "), answer[:300]
 
 
+@pytest.mark.chaos
 def test_another_client_is_served_during_a_header_flood(live):
     import threading
 

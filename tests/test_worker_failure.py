@@ -78,6 +78,7 @@ def _pinned(url: str) -> Iterator[dict[int, httpx.Client]]:
             client.close()
 
 
+@pytest.mark.chaos
 @pytest.mark.socket
 def test_a_killed_worker_is_replaced_and_nothing_is_lost(served):
     url, log, _ = served

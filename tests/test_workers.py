@@ -247,6 +247,7 @@ def test_worked_out_answers_are_forgotten_when_another_worker_changes_the_world(
     assert r.status_code == 403 and "limit" in r.json()["error"]["message"].lower()
 
 
+@pytest.mark.chaos
 def test_credits_never_go_negative_under_a_concurrent_burst(server, two):
     """Issue 11 item 3: 500 concurrent requests of about $0.01 each against $1.00 over two workers. The check of
     what a request can cost at most and its debit are one step in Redis, so the balance never goes below zero and
@@ -280,3 +281,6 @@ def test_credits_never_go_negative_under_a_concurrent_burst(server, two):
     assert state["balance"] >= 0, state
     key_usage = Decimal(str(b.get("/api/v1/key", headers=AUTH).json()["data"]["usage"])) - usage_before
     assert abs(key_usage - spent) < Decimal("1e-9") and abs(Decimal(str(state["usage"])) - spent) < Decimal("1e-9")
+    # afterwards, a normal request answers 200 (with credits again) and the journal is readable
+    assert a.put(f"/__mockrouter/accounts/{account}", json={"credits": 50}).status_code == 200
+    assert chat(b).status_code == 200 and b.get("/__mockrouter/requests").status_code == 200
