@@ -247,12 +247,14 @@ def test_worked_out_answers_are_forgotten_when_another_worker_changes_the_world(
     assert r.status_code == 403 and "limit" in r.json()["error"]["message"].lower()
 
 
-@pytest.mark.chaos
-def test_credits_never_go_negative_under_a_concurrent_burst(server, two):
-    """Issue 11 item 3: 500 concurrent requests of about $0.01 each against $1.00 over two workers. The check of
-    what a request can cost at most and its debit are one step in Redis, so the balance never goes below zero and
-    the key's usage is exactly what the answered requests cost."""
-    a, b = two
+#: runs of 500 concurrent requests, with one worker and with two (issue 11's acceptance: 5; ``make chaos``, which
+#: repeats the fault tests within about a minute, runs each once)
+RACE_RUNS = int(os.environ.get("MOCKROUTER_RACE_RUNS", "5"))
+
+
+def _burst(server: str, a: httpx.Client, b: httpx.Client) -> None:
+    """500 concurrent requests of about $0.01 each against $1.00: the balance never goes below zero and the key's
+    usage is exactly what the answered requests cost (``a`` and ``b`` may be different workers)."""
     account = a.get("/__mockrouter/keys", params={"key": KEY}).json()["account"]
     assert a.put(f"/__mockrouter/accounts/{account}", json={"credits": 1.0, "usage": 0}).status_code == 200
     usage_before = Decimal(str(b.get("/api/v1/key", headers=AUTH).json()["data"]["usage"]))
@@ -284,3 +286,21 @@ def test_credits_never_go_negative_under_a_concurrent_burst(server, two):
     # afterwards, a normal request answers 200 (with credits again) and the journal is readable
     assert a.put(f"/__mockrouter/accounts/{account}", json={"credits": 50}).status_code == 200
     assert chat(b).status_code == 200 and b.get("/__mockrouter/requests").status_code == 200
+
+
+@pytest.mark.chaos
+def test_credits_never_go_negative_under_a_concurrent_burst(server, two):
+    """Issue 11 item 3, over two workers: the check of what a request can cost at most and its debit are one step
+    in Redis."""
+    for _ in range(RACE_RUNS):
+        _burst(server, *two)
+
+
+@pytest.mark.chaos
+def test_credits_never_go_negative_under_a_concurrent_burst_on_one_worker():
+    """The same with one worker in memory: no await between the check and the debit."""
+    from mockrouter import MockRouterServer, Settings
+
+    with MockRouterServer(Settings(time_scale=0)) as live, httpx.Client(base_url=live.url, timeout=60) as client:
+        for _ in range(RACE_RUNS):
+            _burst(live.url, client, client)
