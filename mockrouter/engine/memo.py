@@ -23,7 +23,7 @@ from typing import Any
 from mockrouter.kinds import FaultKind, Outcome
 from mockrouter.world import Endpoint, Stub
 
-__all__ = ["CREATED_MARK", "ID_MARK", "Admission", "Memo", "Prepared", "fill", "fill_record"]
+__all__ = ["CREATED_MARK", "ID_MARK", "Admission", "Memo", "Prepared", "fill", "fill_all", "fill_record"]
 
 #: stand-ins for the generation id and ``created`` while a response is encoded (unguessable, fixed per process)
 ID_MARK = "gen-0000000000-" + secrets.token_hex(10)
@@ -35,6 +35,21 @@ _UPSTREAM_MARK = f"chatcmpl-{ID_MARK[-20:]}"
 
 def fill(template: bytes, gen_id: str, created: int) -> bytes:
     return template.replace(_ID_B, gen_id.encode()).replace(_CREATED_B, str(created).encode())
+
+
+def fill_all(templates: list[bytes], gen_id: str, created: int) -> list[bytes]:
+    """``fill`` of each template (a stream's events): in one pass over them all when the id and the time are as long
+    as their markers (always, but for a pinned clock), since then every event keeps its length."""
+    gid, when = gen_id.encode(), str(created).encode()
+    if len(gid) != len(_ID_B) or len(when) != len(_CREATED_B):
+        return [t.replace(_ID_B, gid).replace(_CREATED_B, when) for t in templates]
+    blob = b"".join(templates).replace(_ID_B, gid).replace(_CREATED_B, when)
+    out, at = [], 0
+    for t in templates:
+        end = at + len(t)
+        out.append(blob[at:end])
+        at = end
+    return out
 
 
 @functools.lru_cache(maxsize=64)
