@@ -4,7 +4,7 @@ result now, or again on a repeated request."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,7 +28,8 @@ dumps = json_bytes
 
 
 def sse(doc: Any) -> bytes:
-    return b"data: " + dumps(doc) + b"\n\n"
+    """One ``data:`` event: a document, or its JSON already encoded (bytes)."""
+    return b"data: " + (doc if isinstance(doc, bytes) else dumps(doc)) + b"\n\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +151,7 @@ def _delay_ms(timeline: Any, choices: tuple[generation.Choice, ...]) -> float:
     return float(timeline.ttft_ms + tokens * 1000.0 / timeline.tokens_per_second + stall)
 
 
-def _pacing(job: Job, timeline: Any, events: list[tuple[dict[str, Any], int]]) -> list[float]:
+def _pacing(job: Job, timeline: Any, events: Sequence[tuple[Any, int]]) -> list[float]:
     if not job.paced:  # nothing will sleep: skip drawing the pacing
         return [0.0] * len(events)
     rnd = seeding.rng(job.seed, job.fp, "timing")
