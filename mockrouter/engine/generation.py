@@ -9,6 +9,7 @@ the text of an answer or of reasoning :mod:`~mockrouter.engine.prose`; tool argu
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import string
@@ -119,7 +120,6 @@ class _Request:
         self.topic = " ".join(words)
         names = re.findall(r"(?<=[\w,] )[A-Z][a-z]+(?: [A-Z][a-z]+)*", self.question)
         self.names = [n for n in names if n.lower() not in _LEAD]
-        self.keywords = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", self.question)} - _LEAD
         limits = [
             v
             for v in (_int(body.get("max_tokens")), _int(body.get("max_completion_tokens")), spec.max_output_tokens)
@@ -149,6 +149,11 @@ class _Request:
         self.think = spec.reasoning in ("hidden", "visible") and reasoning.get("enabled") is not False
         self.think = self.think and self.effort != "none"
         self.reasoning_cap = _int(reasoning.get("max_tokens"))
+
+    @functools.cached_property
+    def keywords(self) -> set[str]:
+        """The question's words that pick among tools (worked out only when there are tools to pick)."""
+        return {w.lower() for w in re.findall(r"[A-Za-z]{3,}", self.question)} - _LEAD
 
 
 def generate(
