@@ -100,3 +100,26 @@ def test_fill_all_is_fill_of_each(gen_id, created):
     events = [f'data: {{"id":"{ID_MARK}","created":{CREATED_MARK},"i":{i}}}\n\n'.encode() for i in range(20)]
     events.append(b"data: [DONE]\n\n")
     assert fill_all(events, gen_id, created) == [fill(e, gen_id, created) for e in events]
+
+
+def test_lazy_record_is_made_on_first_read_with_what_was_written_before():
+    import pickle
+    from collections import ChainMap
+
+    from mockrouter.engine.memo import Lazy, fill_record
+
+    made: list[str] = []
+
+    def template() -> dict:
+        made.append("template")
+        return {"id": None, "provider_responses": [{"id": None}], "cancelled": False, "_account": "a"}
+
+    record = fill_record(Lazy(template), "gen-1-abc", 1_700_000_000, {"user-agent": "ua"}, {})
+    record.update(cancelled=True)  # a stream's finish, before anyone reads the record
+    assert made == []
+    assert record["cancelled"] is True and record["id"] == "gen-1-abc" and record["user_agent"] == "ua"
+    assert record.get("_account") == "a" and made == ["template"]
+    assert dict(record)["created_at"].startswith("2023-11-14")
+    overlay, shared = pickle.loads(pickle.dumps(record.maps[0])), pickle.loads(pickle.dumps(record.maps[1]))
+    assert type(overlay) is dict and type(shared) is dict
+    assert dict(ChainMap(overlay, shared)) == dict(record) and made == ["template"]

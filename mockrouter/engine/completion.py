@@ -4,6 +4,7 @@ result now, or again on a repeated request."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -13,7 +14,7 @@ from mockrouter.calls import json_bytes
 from mockrouter.engine import generation
 from mockrouter.engine.bodies import reasoning_format, upstream_body, usage_requested
 from mockrouter.engine.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
-from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Admission, Prepared
+from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Admission, Lazy, Prepared
 from mockrouter.engine.records import generation_record
 from mockrouter.engine.responses import failed_event, response_doc, response_events
 from mockrouter.engine.simulation import Outcome
@@ -85,7 +86,9 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
     )
     exclude = bool((body.get("reasoning") or {}).get("exclude")) or body.get("include_reasoning") is False
     timeline = outcome.timeline
-    record = generation_record(job.account, body, served, choices, usage, outcome, job.stream, job.prompt)
+    record = Lazy(
+        functools.partial(generation_record, job.account, body, served, choices, usage, outcome, job.stream, job.prompt)
+    )
     mid = outcome.mid_stream_error
     mid_error = errors.envelope(mid, profile.error_type)["error"] if mid is not None else None
     prepared = Prepared(
