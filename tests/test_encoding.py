@@ -123,3 +123,10 @@ def test_lazy_record_is_made_on_first_read_with_what_was_written_before():
     overlay, shared = pickle.loads(pickle.dumps(record.maps[0])), pickle.loads(pickle.dumps(record.maps[1]))
     assert type(overlay) is dict and type(shared) is dict
     assert dict(ChainMap(overlay, shared)) == dict(record) and made == ["template"]
+
+
+def test_the_core_fingerprints_a_body_as_generation_does():
+    """The core hands its fingerprint to ``generation.generate``: both leave out the same routing keys."""
+    from mockrouter.engine import completions, generation
+
+    assert set(completions._ROUTING_KEYS) == generation._IGNORED
