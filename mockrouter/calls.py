@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from mockrouter.kinds import FaultKind
 
 __all__ = ["Call", "Reply", "Stream", "json_bytes"]
@@ -20,8 +22,14 @@ def json_bytes(doc: Any) -> bytes:
     """A JSON document as the bytes every reply sends: compact UTF-8. A lone surrogate (JSON lets a client send
     ``"\\ud800"``, and Python keeps it in the decoded string) cannot be UTF-8, so it goes out as the same JSON escape
     (``backslashreplace`` writes exactly ``\\udXXX``, and a surrogate only ever stands inside a JSON string): the
-    document stays valid and says what the client sent, instead of failing to encode."""
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "backslashreplace")
+    document stays valid and says what the client sent, instead of failing to encode.
+
+    orjson writes it (several times faster); what orjson refuses (a lone surrogate, an integer beyond 64 bits, a
+    key that is not a string, nesting beyond 254 levels) takes the standard library's path, as before."""
+    try:
+        return orjson.dumps(doc)
+    except orjson.JSONEncodeError:
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "backslashreplace")
 
 
 @dataclass(slots=True)

@@ -44,7 +44,24 @@ def _settings(**options: Any) -> Settings:
     return Settings(**values)
 
 
-@click.group(context_settings={"auto_envvar_prefix": "MOCKROUTER", "help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The CLI's commands; ``contract`` (schemathesis' runner) is imported only when asked for: ``serve`` starts
+    without it."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "contract"})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "contract" and cmd_name not in self.commands:
+            from mockrouter.contract.runner import command as contract_command
+
+            self.add_command(contract_command)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_Commands, context_settings={"auto_envvar_prefix": "MOCKROUTER", "help_option_names": ["-h", "--help"]}
+)
 @click.version_option(package_name="mockrouter")
 def main() -> None:
     """mockrouter: an offline, contract-faithful stand-in for the OpenRouter API."""
@@ -139,14 +156,6 @@ def replay(files: tuple[str, ...], host: str, port: int, time_scale: float) -> N
     except FixtureError as exc:
         raise click.ClickException(str(exc)) from None
 
-
-def _add_contract_command() -> None:
-    from mockrouter.contract.runner import command as contract_command
-
-    main.add_command(contract_command)
-
-
-_add_contract_command()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -21,7 +21,7 @@ from mockrouter import fixture_values as parts
 from mockrouter.contract import schemas as contract
 from mockrouter.errors import FixtureError
 from mockrouter.faults import Fault
-from mockrouter.resources import data_dir, scenario_path
+from mockrouter.resources import YAML_LOADER, data_dir, scenario_path
 from mockrouter.world import (
     Account,
     Defaults,
@@ -37,7 +37,6 @@ from mockrouter.world import (
 
 __all__ = ["default_paths", "load", "load_for", "read", "stubs_from", "world_from"]
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: start-up is mostly YAML parsing
 
 _KEYED = {
     "models": "id",
@@ -64,7 +63,7 @@ def read(path: str | Path) -> dict[str, Any]:
     except OSError as exc:
         raise FixtureError(name, "/", f"cannot read: {exc.strerror or exc}") from None
     try:
-        data = json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=_Loader)
+        data = json.loads(text) if name.endswith(".json") else yaml.load(text, Loader=YAML_LOADER)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         raise FixtureError(name, "/", f"not valid {'JSON' if name.endswith('.json') else 'YAML'}: {exc}") from None
     if data is None:

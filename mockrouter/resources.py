@@ -5,9 +5,13 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-__all__ = ["data_dir", "scenario_path"]
+import yaml
+
+__all__ = ["YAML_LOADER", "data_dir", "scenario_path"]
 
 _PACKAGE = Path(__file__).resolve().parent
+#: how shipped and fixture YAML is read: libyaml when present (several times faster: start-up is mostly YAML parsing)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @cache

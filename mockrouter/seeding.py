@@ -14,6 +14,8 @@ import string
 import time
 from typing import Any
 
+import orjson
+
 __all__ = ["Clock", "fingerprint", "rng", "derive"]
 
 _ALNUM = string.ascii_letters + string.digits
@@ -22,9 +24,14 @@ _TO_ALNUM = bytes((_ALNUM * 5)[:256], "ascii")
 
 
 def fingerprint(document: Any) -> str:
-    """A stable hex digest of a JSON-like document (key order does not matter)."""
-    blob = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    """A stable hex digest of a JSON-like document (key order does not matter): orjson's sorted encoding, or the
+    standard library's for what orjson refuses (lone surrogates, integers beyond 64 bits, keys not strings)."""
+    try:
+        data = orjson.dumps(document, default=str, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        blob = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+        data = blob.encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def derive(seed: int, *parts: object) -> int:

@@ -28,6 +28,8 @@ __all__ = [
     "World",
 ]
 
+_ZERO = Decimal(0)
+
 
 @dataclass(frozen=True, slots=True)
 class DataPolicy:
@@ -108,8 +110,11 @@ class Endpoint:
     tool_choice_support: Mapping[str, bool] = field(default_factory=dict)
     #: prompt + completion price per token, for ordering (computed once)
     unit_price: float = field(init=False, default=0.0)
+    #: ``pricing`` as decimals (computed once: every request's cost reads them)
+    decimal_pricing: Mapping[str, Decimal] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "decimal_pricing", {k: Decimal(v) for k, v in self.pricing.items()})
         object.__setattr__(self, "unit_price", float(self.price("prompt") + self.price("completion")))
 
     @property
@@ -117,7 +122,7 @@ class Endpoint:
         return self.provider.name
 
     def price(self, key: str) -> Decimal:
-        return Decimal(self.pricing.get(key, "0"))
+        return self.decimal_pricing.get(key, _ZERO)
 
     def supports(self, parameter: str) -> bool:
         return parameter in self.supported_parameters

@@ -34,12 +34,8 @@ ENGINE = Path(catalogue.__file__).parent
 def test_every_operation_has_one_handler_and_every_handler_an_operation():
     declared = {op.handler_name for op in OPERATIONS if not op.completion}
     assert declared == set(HANDLERS), declared ^ set(HANDLERS)
-    assert {op.id for op in OPERATIONS if op.completion} == {
-        "createChatCompletion",
-        "createCompletion",
-        "createEmbeddings",
-        "createResponse",
-    }
+    completions = {"createChatCompletion", "createCompletion", "createEmbeddings", "createResponse"}
+    assert {op.id for op in OPERATIONS if op.completion} == completions
 
 
 def _params_read(fn) -> set[str]:

@@ -22,7 +22,7 @@ import yaml
 
 from mockrouter.errors import FixtureError, bad_request
 from mockrouter.kinds import Dialect
-from mockrouter.resources import data_dir
+from mockrouter.resources import YAML_LOADER, data_dir
 
 __all__ = [
     "ADMIN_PREFIX",
@@ -306,7 +306,7 @@ def _operation(op_id: str, raw: Any, surface: Surface) -> Operation:
 def load(path: Path | None = None) -> tuple[Operation, ...]:
     """The registry from ``schemas/operations.yaml``; a mistake names the file and the JSON pointer."""
     source = path or data_dir("schemas") / "operations.yaml"
-    data = yaml.safe_load(source.read_text("utf-8"))
+    data = yaml.load(source.read_text("utf-8"), Loader=YAML_LOADER)
     ops = [
         _operation(op_id, raw, surface)
         for surface in Surface

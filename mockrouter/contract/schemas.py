@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any
 
 from mockrouter.resources import data_dir
+
+if TYPE_CHECKING:  # imported on first use: jsonschema costs ~45 ms of start-up and only explains what is invalid
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
 
 __all__ = [
     "Violation",
@@ -63,6 +64,8 @@ def schema(name: str) -> dict[str, Any]:
 
 @cache
 def _registry() -> Registry[Any]:
+    from referencing import Registry, Resource
+
     return Registry().with_resources((name, Resource.from_contents(doc)) for name, doc in _documents().items())
 
 
@@ -74,6 +77,8 @@ def _root(name: str) -> dict[str, Any]:
 
 @cache
 def validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(_root(name), registry=_registry())
 
 
@@ -93,14 +98,20 @@ def _fast(name: str) -> Any:
     return jsonschema_rs.validator_for(_documents()[name], registry=registry, base_uri=_BASE + name)
 
 
-def is_valid(name: str, document: Any) -> bool:
+def _fast_valid(name: str, document: Any) -> bool | None:
+    """The Rust validator's verdict; None when it has none (unavailable, or a lone surrogate: not UTF-8)."""
     fast = _fast(name)
-    if fast is not None:
-        try:
-            return bool(fast.is_valid(document))
-        except UnicodeEncodeError:  # a lone surrogate in a string (valid JSON, not UTF-8): the Python validator
-            pass
-    return not validate(name, document, limit=1)
+    if fast is None:
+        return None
+    try:
+        return bool(fast.is_valid(document))
+    except UnicodeEncodeError:  # a lone surrogate in a string (valid JSON, not UTF-8): the Python validator
+        return None
+
+
+def is_valid(name: str, document: Any) -> bool:
+    verdict = _fast_valid(name, document)
+    return verdict if verdict is not None else not validate(name, document, limit=1)
 
 
 def _pointer(path: Any) -> str:
@@ -108,7 +119,10 @@ def _pointer(path: Any) -> str:
 
 
 def validate(name: str, document: Any, limit: int = 20) -> list[Violation]:
-    """All violations of schema ``name`` by ``document`` (deepest first within a branch), at most ``limit``."""
+    """All violations of schema ``name`` by ``document`` (deepest first within a branch), at most ``limit``: the Rust
+    validator says whether there are any, the Python one (imported then) which."""
+    if _fast_valid(name, document):
+        return []
     out: list[Violation] = []
     for error in validator(name).iter_errors(document):
         leaves = _leaves(error)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from typing import Any
+
+import orjson
 
 from mockrouter import errors
 from mockrouter.state.journal import redact_body
@@ -22,6 +25,9 @@ __all__ = [
 
 #: bodies up to this size are kept whole in the journal; larger ones as size, digest and head
 JOURNAL_BODY_BYTES = 1024 * 1024
+#: a run of 19 digits: maybe an integer beyond 64 bits (below -2**63 or above 2**64 - 1), which orjson would read as a
+#: float (the standard library keeps it an integer)
+_LONG_NUMBER = re.compile(rb"\d{19}")
 #: ``reasoning_details[].format`` by provider slug (``unknown`` for the others)
 _REASONING_FORMATS = {
     "openai": "openai-responses-v1",
@@ -46,7 +52,18 @@ def _finite(text: str) -> float:
 
 def decode(raw: bytes, want_object: bool = True) -> Any:
     """A request body as a JSON object (any JSON value with ``want_object=False``); 400 with the reason for
-    anything else (NaN, Infinity and numbers out of range too)."""
+    anything else (NaN, Infinity and numbers out of range too). orjson reads it when it can; what it refuses
+    (lone surrogates, out-of-range numbers, invalid JSON) takes the standard library's path, for its value or its
+    message."""
+    if not _LONG_NUMBER.search(raw):
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if want_object and not isinstance(body, dict):
+                raise errors.bad_request("Invalid request body: expected a JSON object")
+            return body
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

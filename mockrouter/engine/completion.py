@@ -4,7 +4,8 @@ result now, or again on a repeated request."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -15,7 +16,7 @@ from mockrouter.engine.bodies import reasoning_format, upstream_body, usage_requ
 from mockrouter.engine.caching import CachePlan, write_price
 from mockrouter.engine.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
 from mockrouter.engine.logprobs import MAX_TOP
-from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Admission, Prepared
+from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Admission, Lazy, Prepared
 from mockrouter.engine.records import generation_record
 from mockrouter.engine.responses import failed_event, response_doc, response_events
 from mockrouter.engine.simulation import Outcome
@@ -30,7 +31,8 @@ dumps = json_bytes
 
 
 def sse(doc: Any) -> bytes:
-    return b"data: " + dumps(doc) + b"\n\n"
+    """One ``data:`` event: a document, or its JSON already encoded (bytes)."""
+    return b"data: " + (doc if isinstance(doc, bytes) else dumps(doc)) + b"\n\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,9 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
     )
     exclude = bool((body.get("reasoning") or {}).get("exclude")) or body.get("include_reasoning") is False
     timeline = outcome.timeline
-    record = generation_record(job.account, body, served, choices, usage, outcome, job.stream, job.prompt)
+    record = Lazy(
+        functools.partial(generation_record, job.account, body, served, choices, usage, outcome, job.stream, job.prompt)
+    )
     mid = outcome.mid_stream_error
     mid_error = errors.envelope(mid, profile.error_type)["error"] if mid is not None else None
     prepared = Prepared(
@@ -160,7 +164,7 @@ def _delay_ms(timeline: Any, choices: tuple[generation.Choice, ...]) -> float:
     return float(timeline.ttft_ms + tokens * 1000.0 / timeline.tokens_per_second + stall)
 
 
-def _pacing(job: Job, timeline: Any, events: list[tuple[dict[str, Any], int]]) -> list[float]:
+def _pacing(job: Job, timeline: Any, events: Sequence[tuple[Any, int]]) -> list[float]:
     if not job.paced:  # nothing will sleep: skip drawing the pacing
         return [0.0] * len(events)
     rnd = seeding.rng(job.seed, job.fp, "timing")

@@ -23,7 +23,7 @@ from mockrouter.engine.completion import Job, prepare
 from mockrouter.engine.embeddings import prepare_embeddings, prompt_tokens
 from mockrouter.engine.exchange import Exchange
 from mockrouter.engine.matching import Probe, nearest, select
-from mockrouter.engine.memo import Admission, Memo, Prepared, fill, fill_record
+from mockrouter.engine.memo import Admission, Memo, Prepared, fill, fill_all, fill_record
 from mockrouter.engine.planner import Plan, plan
 from mockrouter.engine.responses import to_chat
 from mockrouter.engine.simulation import Outcome, simulate, user_text
@@ -341,7 +341,7 @@ class Completions(Admissions):
                 on_end=on_end,
             )
         stream = Stream(
-            events=[fill(e, gen_id, created) for e in p.events],
+            events=fill_all(p.events, gen_id, created),
             delays_ms=p.delays_ms,
             time_scale=scale,
             keepalive_s=self.settings.keepalive_s,
@@ -361,7 +361,7 @@ class Completions(Admissions):
         key = (seed, fp, spec)
         cached = self._generated.get(key)
         if cached is None:
-            cached = generation.generate(body, seed, spec)
+            cached = generation.generate(body, seed, spec, fp)
             self._generated[key] = cached
             if len(self._generated) > _GENERATED_CACHE:
                 self._generated.pop(next(iter(self._generated)))

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mockrouter.calls import json_bytes
 from mockrouter.engine.generation import Choice
 from mockrouter.engine.logprobs import logprobs, token_logprobs
 from mockrouter.engine.tokens import pieces
@@ -135,6 +136,24 @@ def _chunk(served: Served, choices: list[dict[str, Any]], fingerprint: bool = Fa
     return chunk
 
 
+#: stands for a piece's text while a chunk is encoded once (control characters: never in the chunk otherwise)
+_HOLE = "\x00\x01piece\x01\x00"
+_HOLE_B = json_bytes(_HOLE)
+
+
+def _encoded(
+    doc_for: Callable[[int, str], dict[str, Any]], index: int, parts: list[str]
+) -> list[dict[str, Any]] | list[bytes]:
+    """``doc_for(index, part)`` for every part, encoded: the document is encoded once around a placeholder and each
+    part's JSON string spliced in (the bytes encoding each document would give: a chunk has no other string like it)."""
+    if len(parts) < 4:
+        return [doc_for(index, p) for p in parts]
+    head, hole, tail = json_bytes(doc_for(index, _HOLE)).partition(_HOLE_B)
+    if not hole or _HOLE_B in tail:
+        return [doc_for(index, p) for p in parts]
+    return [head + json_bytes(p) + tail for p in parts]
+
+
 def _delta_choice(
     index: int, delta: dict[str, Any], finish: str | None = None, native: str | None = None
 ) -> dict[str, Any]:
@@ -148,9 +167,10 @@ def chat_chunks(
     *,
     exclude_reasoning: bool = False,
     max_pieces: int | None = None,
-) -> list[tuple[dict[str, Any], int]]:
-    """Every ``data:`` payload of a stream with the tokens each carries (for pacing), ``[DONE]`` excluded."""
-    out: list[tuple[dict[str, Any], int]] = []
+) -> list[tuple[dict[str, Any] | bytes, int]]:
+    """Every ``data:`` payload of a stream with the tokens each carries (for pacing), ``[DONE]`` excluded; the
+    pieces of a long answer come already encoded (bytes)."""
+    out: list[tuple[dict[str, Any] | bytes, int]] = []
 
     def add(index: int, delta: dict[str, Any], tokens: int, content: bool = False) -> None:
         out.append((_chunk(served, [_delta_choice(index, delta)], content), tokens))
@@ -160,11 +180,15 @@ def chat_chunks(
         entries = token_logprobs(c.content or "", top, served.model, c.index) if top is not None else []
         cursor = 0
         for part in pieces(c.content or "", max_pieces):
-            add(c.index, {"role": "assistant", "content": part}, 1, content=True)
+            choice = _delta_choice(c.index, {"role": "assistant", "content": part})
             if top is not None:
                 count = len(pieces(part))
-                out[-1][0]["choices"][0]["logprobs"] = {"content": entries[cursor : cursor + count], "refusal": None}
+                choice["logprobs"] = {"content": entries[cursor : cursor + count], "refusal": None}
                 cursor += count
+            out.append((_chunk(served, [choice], True), 1))
+
+    def content(index: int, part: str) -> dict[str, Any]:
+        return _chunk(served, [_delta_choice(index, {"role": "assistant", "content": part})], True)
 
     for c in choices:
         if c.reasoning_tokens and not exclude_reasoning:
@@ -195,7 +219,10 @@ def chat_chunks(
             for part in pieces(call.arguments, max_pieces):
                 frag = {"index": i, "function": {"arguments": part}}
                 add(c.index, {"role": "assistant", "content": None, "tool_calls": [frag]}, 1)
-        add_content(c)
+        if served.top_logprobs is not None:  # each piece carries its own logprobs
+            add_content(c)
+        else:  # the pieces encoded once around a placeholder
+            out.extend((doc, 1) for doc in _encoded(content, c.index, pieces(c.content or "", max_pieces)))
         finish = _delta_choice(
             c.index, {"role": "assistant", "content": ""}, c.finish_reason, _native(served, c.finish_reason)
         )
@@ -251,7 +278,7 @@ def text_body(served: Served, choices: Sequence[Choice], usage: Mapping[str, Any
 
 def text_chunks(
     served: Served, choices: Sequence[Choice], usage: Mapping[str, Any] | None, max_pieces: int | None = None
-) -> list[tuple[dict[str, Any], int]]:
+) -> list[tuple[dict[str, Any] | bytes, int]]:
     def chunk(choice: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": served.id,
@@ -262,10 +289,12 @@ def text_chunks(
             "choices": [choice],
         }
 
-    out: list[tuple[dict[str, Any], int]] = []
+    def piece(index: int, part: str) -> dict[str, Any]:
+        return chunk({"text": part, "index": index, "logprobs": None, "finish_reason": None})
+
+    out: list[tuple[dict[str, Any] | bytes, int]] = []
     for c in choices:
-        for part in pieces(c.content or "", max_pieces):
-            out.append((chunk({"text": part, "index": c.index, "logprobs": None, "finish_reason": None}), 1))
+        out.extend((doc, 1) for doc in _encoded(piece, c.index, pieces(c.content or "", max_pieces)))
         last = {
             "text": "",
             "index": c.index,

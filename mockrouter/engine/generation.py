@@ -1,29 +1,26 @@
 """Deterministic, plausible completion content for a chat-completions or legacy-completions request body.
 
 Everything random comes from ``seeding.rng(seed, fingerprint(body minus routing/streaming keys), "generation/<i>")``
-so streaming, usage accounting and provider routing options never change the text. Faker is seeded per choice
-from that rng; the shared instance is guarded by a lock. Token estimates are :mod:`~mockrouter.engine.tokens`;
+so streaming, usage accounting and provider routing options never change the text. Words and sentences
+(:class:`~mockrouter.engine.prose.Lorem`, Faker's lorem) are drawn from that rng too. Token estimates are :mod:`~mockrouter.engine.tokens`;
 the text of an answer or of reasoning :mod:`~mockrouter.engine.prose`; tool arguments
 :mod:`~mockrouter.engine.schemagen`.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import string
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from random import Random
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from faker import Faker
+from typing import Any
 
 from mockrouter import seeding
 from mockrouter.engine import schemagen
-from mockrouter.engine.prose import answer, reasoning_text
+from mockrouter.engine.prose import Lorem, answer, reasoning_text
 from mockrouter.engine.shaped import render, shape_of
 from mockrouter.engine.tokens import Prompt, count_prompt, estimate_tokens, pieces, truncate
 
@@ -73,8 +70,6 @@ _BREAK = frozenset("and or but why how what when where which who is are was were
 _TRAIL = frozenset("of the a an in on for to with at by from".split())
 _DEFAULT_SPEC = Spec()
 _NO_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
-_FAKE: Faker | None = None  # created on first use: importing faker costs ~100 ms of start-up
-_LOCK = threading.Lock()
 
 
 def _int(value: Any) -> int | None:
@@ -131,7 +126,6 @@ class _Request:
         self.topic = " ".join(words)
         names = re.findall(r"(?<=[\w,] )[A-Z][a-z]+(?: [A-Z][a-z]+)*", self.question)
         self.names = [n for n in names if n.lower() not in _LEAD]
-        self.keywords = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", self.question)} - _LEAD
         limits = [
             v
             for v in (_int(body.get("max_tokens")), _int(body.get("max_completion_tokens")), spec.max_output_tokens)
@@ -165,27 +159,24 @@ class _Request:
         self.think = spec.reasoning in ("hidden", "visible") and wanted
         self.reasoning_cap = _int(reasoning.get("max_tokens"))
 
+    @functools.cached_property
+    def keywords(self) -> set[str]:
+        """The question's words that pick among tools (worked out only when there are tools to pick)."""
+        return {w.lower() for w in re.findall(r"[A-Za-z]{3,}", self.question)} - _LEAD
 
-def generate(body: Mapping[str, Any], seed: int, spec: Spec = _DEFAULT_SPEC) -> tuple[Choice, ...]:
-    fp = seeding.fingerprint({k: v for k, v in body.items() if k not in _IGNORED})
+
+def generate(
+    body: Mapping[str, Any], seed: int, spec: Spec = _DEFAULT_SPEC, fp: str | None = None
+) -> tuple[Choice, ...]:
+    """The choices of a request; ``fp``: its fingerprint when the caller has it (body minus the routing keys)."""
+    fp = fp or seeding.fingerprint({k: v for k, v in body.items() if k not in _IGNORED})
     n = _int(body.get("n")) or 1
     req = _Request(body, spec)
-    with _LOCK:
-        return tuple(_choice(req, seeding.rng(seed, fp, f"generation/{i}"), i) for i in range(max(1, min(n, 128))))
-
-
-def _faker() -> Faker:
-    global _FAKE
-    if _FAKE is None:
-        from faker import Faker
-
-        _FAKE = Faker("en_US")
-    return _FAKE
+    return tuple(_choice(req, seeding.rng(seed, fp, f"generation/{i}"), i) for i in range(max(1, min(n, 128))))
 
 
 def _choice(req: _Request, rng: Random, index: int) -> Choice:
-    fake, spec = _faker(), req.spec
-    fake.seed_instance(rng.getrandbits(64))
+    fake, spec = Lorem(rng), req.spec
     echo = req.names or req.topic.split()
 
     def words(k: int) -> str:

@@ -16,14 +16,14 @@ import datetime as dt
 import functools
 import secrets
 from collections import ChainMap, OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockrouter.kinds import FaultKind, Outcome
 from mockrouter.world import Endpoint, Stub
 
-__all__ = ["CREATED_MARK", "ID_MARK", "Admission", "Memo", "Prepared", "fill", "fill_record"]
+__all__ = ["CREATED_MARK", "ID_MARK", "Admission", "Lazy", "Memo", "Prepared", "fill", "fill_all", "fill_record"]
 
 #: stand-ins for the generation id and ``created`` while a response is encoded (unguessable, fixed per process)
 ID_MARK = "gen-0000000000-" + secrets.token_hex(10)
@@ -37,16 +37,79 @@ def fill(template: bytes, gen_id: str, created: int) -> bytes:
     return template.replace(_ID_B, gen_id.encode()).replace(_CREATED_B, str(created).encode())
 
 
+def fill_all(templates: list[bytes], gen_id: str, created: int) -> list[bytes]:
+    """``fill`` of each template (a stream's events): in one pass over them all when the id and the time are as long
+    as their markers (always, but for a pinned clock), since then every event keeps its length."""
+    gid, when = gen_id.encode(), str(created).encode()
+    if len(gid) != len(_ID_B) or len(when) != len(_CREATED_B):
+        return [t.replace(_ID_B, gid).replace(_CREATED_B, when) for t in templates]
+    blob = b"".join(templates).replace(_ID_B, gid).replace(_CREATED_B, when)
+    out, at = [], 0
+    for t in templates:
+        end = at + len(t)
+        out.append(blob[at:end])
+        at = end
+    return out
+
+
 @functools.lru_cache(maxsize=64)
 def _iso(created: int) -> str:
     return dt.datetime.fromtimestamp(created, dt.UTC).isoformat()
 
 
+class Lazy(MutableMapping[str, Any]):
+    """A dict made on first read (a generation record's template or overlay: most records are never read); what is
+    written before waits for it (a stream's finish); pickled as the dict itself."""
+
+    __slots__ = ("_doc", "_later", "_make")
+
+    def __init__(self, make: Callable[[], dict[str, Any]]) -> None:
+        self._make: Callable[[], dict[str, Any]] | None = make
+        self._doc: dict[str, Any] | None = None
+        self._later: dict[str, Any] = {}
+
+    def _built(self) -> dict[str, Any]:
+        if self._doc is None:
+            assert self._make is not None
+            doc = self._make()
+            doc.update(self._later)
+            self._doc, self._make, self._later = doc, None, {}
+        return self._doc
+
+    def __getitem__(self, key: str) -> Any:
+        return self._built()[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if self._doc is None:
+            self._later[key] = value
+        else:
+            self._doc[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._built()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._built())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (self._built(),))
+
+
 def fill_record(
-    template: dict[str, Any], gen_id: str, created: int, headers: Mapping[str, str], body: Mapping[str, Any]
+    template: MutableMapping[str, Any], gen_id: str, created: int, headers: Mapping[str, str], body: Mapping[str, Any]
 ) -> ChainMap[str, Any]:
     """A generation record from its template: the id, time and the request's own headers laid over it (the template
-    is shared, never changed: later changes such as ``cancelled`` go to the overlay too)."""
+    is shared, never changed: later changes such as ``cancelled`` go to the overlay too). Both are :class:`Lazy`:
+    made when the record is first read."""
+    return ChainMap(Lazy(functools.partial(_overlay, template, gen_id, created, headers, body)), template)
+
+
+def _overlay(
+    template: Mapping[str, Any], gen_id: str, created: int, headers: Mapping[str, str], body: Mapping[str, Any]
+) -> dict[str, Any]:
     upstream = f"chatcmpl-{gen_id[-20:]}"
     referer = headers.get("http-referer")
     overlay = {
@@ -62,7 +125,7 @@ def fill_record(
         "app_title": headers.get("x-openrouter-title") or headers.get("x-title"),
         "session_id": body.get("session_id") or headers.get("x-session-id"),
     }
-    return ChainMap(overlay, template)
+    return overlay
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +153,9 @@ class Prepared:
     served_model: str
     provider: str
     usage: dict[str, Any] | None
-    record: dict[str, Any]  # generation record template
+    record: MutableMapping[
+        str, Any
+    ]  # generation record template (shared by the replays; :class:`Lazy` when worked out)
     seed: int
     fp: str
     id_header: bool

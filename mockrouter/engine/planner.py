@@ -11,6 +11,8 @@ inverse square of price (seeded), unstable ones last. ``allow_fallbacks: false``
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -229,10 +231,13 @@ def _order(
         unstable = [c for c in shared if not _stable(c[0], snap)]
         picked: list[tuple[Endpoint, bool]] = []
         pool = list(stable)
+        weights = [1.0 / max(_price(e) * 1e6, 1e-3) ** 2 for e, _ in pool]
         while pool:
-            weights = [1.0 / max(_price(e) * 1e6, 1e-3) ** 2 for e, _ in pool]
-            choice = rnd.choices(range(len(pool)), weights=weights)[0]
+            # what ``rnd.choices(range(len(pool)), weights)[0]`` picks, with the same one draw, without its overhead
+            cumulative = list(itertools.accumulate(weights))
+            choice = bisect.bisect(cumulative, rnd.random() * cumulative[-1], 0, len(pool) - 1)
             picked.append(pool.pop(choice))
+            weights.pop(choice)
         stuck = snap.sticky.get(model.id)
         if stuck is not None:  # a live prompt cache: the provider that holds it serves again (sticky routing)
             picked.sort(key=lambda c: c[0].tag != stuck)

@@ -1,23 +1,56 @@
 """The text of generated completions: answers (sentences near a token target, JSON, a prefill's rest) and reasoning.
 
-Each function draws from the ``Faker`` and ``Random`` it is given (seeded per choice by ``generation``), in a
-fixed order, so the same seed gives the same text.
+Each function draws from the :class:`Lorem` and ``Random`` it is given (one generator, seeded per choice by
+``generation``), in a fixed order, so the same seed gives the same text. :class:`Lorem` writes what Faker's lorem
+provider writes (its locale's word list, read from Faker once per locale) but draws from the request's own
+generator: no Faker instance to seed, lock or call per request.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 from collections.abc import Callable, Mapping
 from random import Random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mockrouter.engine import schemagen
 from mockrouter.engine.tokens import estimate_tokens
 
-if TYPE_CHECKING:
-    from faker import Faker
+__all__ = ["Lorem", "answer", "reasoning_text", "word_pool"]
 
-__all__ = ["answer", "reasoning_text"]
+
+@functools.cache
+def word_pool(locale: str = "en_US") -> tuple[str, ...]:
+    """Faker's lorem words for ``locale``, read once (importing faker costs ~70 ms: only on first use)."""
+    return tuple(importlib.import_module(f"faker.providers.lorem.{locale}").Provider.word_list)
+
+
+class Lorem:
+    """Faker's ``words`` and ``sentence`` (same words, same lengths, same shape: uniform choices from the locale's
+    word list, the first word title-cased, a full stop), drawn from ``rng``."""
+
+    __slots__ = ("_choices", "_pool", "_randint")
+
+    def __init__(self, rng: Random, locale: str = "en_US") -> None:
+        self._pool, self._choices, self._randint = word_pool(locale), rng.choices, rng.randint
+
+    def words(self, nb: int = 3) -> list[str]:
+        return self._choices(self._pool, k=nb)
+
+    def word(self) -> str:
+        return self._choices(self._pool)[0]
+
+    def sentence(self, nb_words: int = 6, variable_nb_words: bool = True) -> str:
+        if nb_words <= 0:
+            return ""
+        if variable_nb_words:  # Faker's randomize_nb_elements: 60% to 140%, at least one
+            nb_words = max(1, nb_words * self._randint(60, 140) // 100)
+        words = self._choices(self._pool, k=nb_words)
+        words[0] = words[0].title()
+        return " ".join(words) + "."
+
 
 _OPENERS = (
     "Regarding {t}: ",
@@ -29,7 +62,7 @@ _OPENERS = (
 _THINK = ("First, ", "Next, ", "Also, ", "So ", "Then ", "")
 
 
-def _sentences(fake: Faker, rng: Random, target: int, count: int) -> list[str]:
+def _sentences(fake: Lorem, rng: Random, target: int, count: int) -> list[str]:
     """Natural sentences totalling about ``target`` tokens (at most four; ``count`` sets their typical length)."""
     per, size = max(4, min(20, round(target / 1.6 / max(count, 1)))), 0
     out: list[str] = []
@@ -49,7 +82,7 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != "I " else text
 
 
-def _json_object(fake: Faker, rng: Random, topic: str) -> dict[str, Any]:
+def _json_object(fake: Lorem, rng: Random, topic: str) -> dict[str, Any]:
     extras: list[tuple[str, Callable[[], Any]]] = [
         ("topic", lambda: topic or " ".join(fake.words(2))),
         ("summary", lambda: fake.sentence(nb_words=8)),
@@ -68,7 +101,7 @@ def answer(
     response_format: Mapping[str, Any],
     topic: str,
     prefill: str,
-    fake: Faker,
+    fake: Lorem,
     rng: Random,
     words: Callable[[int], str],
 ) -> str:
@@ -99,7 +132,7 @@ def answer(
     return " ".join(parts)
 
 
-def reasoning_text(fake: Faker, rng: Random, topic: str, target: int) -> str:
+def reasoning_text(fake: Lorem, rng: Random, topic: str, target: int) -> str:
     text = f"The user is asking about {topic}." if topic else "Let me think about what is being asked."
     while estimate_tokens(text) < target:
         sentence = fake.sentence(nb_words=rng.randint(6, 16))

@@ -1,0 +1,132 @@
+"""The fast paths of the hot loop say exactly what the slow ones said: orjson with the standard library behind it,
+Faker's lorem without Faker per request, a stream's id and time filled in one pass."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from mockrouter.calls import json_bytes
+from mockrouter.engine.bodies import decode
+from mockrouter.engine.memo import CREATED_MARK, ID_MARK, fill, fill_all
+from mockrouter.engine.prose import Lorem, word_pool
+from mockrouter.errors import MockRouterError
+from mockrouter.seeding import fingerprint
+
+
+def _stdlib(doc):
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "backslashreplace")
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"a": "x \ud800 y", "b": [1, 2]},  # a lone surrogate: its JSON escape
+        {"big": 2**70, "neg": -(2**63) - 1},  # beyond 64 bits
+        {1: "int key"},
+        {"t": (1, "é", None, True)},
+        {"nested": [[[["deep"]]]] * 3},
+    ],
+)
+def test_json_bytes_matches_the_standard_library(doc):
+    assert json_bytes(doc) == _stdlib(doc)
+
+
+def test_json_bytes_nested_beyond_orjsons_limit():
+    doc: list = []
+    for _ in range(300):
+        doc = [doc]
+    assert json_bytes(doc) == _stdlib(doc)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        (b'{"seed": -9223372036854775809}', -9223372036854775809),
+        (b'{"seed": 18446744073709551616}', 18446744073709551616),
+        (b'{"seed": 9223372036854775807}', 9223372036854775807),
+        (b'{"seed": 0.5}', 0.5),
+    ],
+)
+def test_decode_keeps_integers_beyond_64_bits(raw, value):
+    got = decode(raw)["seed"]
+    assert got == value and type(got) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b'{"a": NaN}', "NaN is not valid JSON"),
+        (b'{"a": 1e999}', "1e999 is out of range"),
+        (b'{"a": ', "Invalid JSON in request body"),
+        (b"[1]", "expected a JSON object"),
+    ],
+)
+def test_decode_refuses_what_it_refused(raw, message):
+    with pytest.raises(MockRouterError) as info:
+        decode(raw)
+    assert message in str(info.value)
+
+
+def test_decode_lone_surrogate_and_empty_body():
+    assert decode(b'{"a": "\\ud800"}') == {"a": "\ud800"}
+    assert decode(b"  ") == {}
+
+
+def test_fingerprint_ignores_key_order_and_takes_what_orjson_refuses():
+    assert fingerprint({"a": 1, "b": [2]}) == fingerprint({"b": [2], "a": 1})
+    assert fingerprint({"a": "\ud800"}) != fingerprint({"a": "\ud801"})
+    assert fingerprint({"n": 2**70}) != fingerprint({"n": 2**70 + 1})
+
+
+def test_lorem_writes_faker_sentences_deterministically():
+    pool = set(word_pool())
+    a, b = Lorem(random.Random(7)), Lorem(random.Random(7))
+    sentences = [a.sentence(nb_words=10) for _ in range(50)]
+    assert sentences == [b.sentence(nb_words=10) for _ in range(50)]
+    for s in sentences:
+        assert s.endswith(".") and s[0].isupper()
+        first, *rest = s[:-1].split()
+        assert 5 <= len(rest) <= 13 and set(rest) <= pool and first in {w.title() for w in pool}
+    assert len(a.sentence(nb_words=5, variable_nb_words=False)[:-1].split()) == 5
+    assert a.sentence(nb_words=0) == ""
+    assert set(a.words(20)) <= pool and len(set(sentences)) == 50
+
+
+@pytest.mark.parametrize(("gen_id", "created"), [("gen-1733456789-abcdefghijABCDEFGHIJ", 1733456789), ("gen-7-x", 7)])
+def test_fill_all_is_fill_of_each(gen_id, created):
+    events = [f'data: {{"id":"{ID_MARK}","created":{CREATED_MARK},"i":{i}}}\n\n'.encode() for i in range(20)]
+    events.append(b"data: [DONE]\n\n")
+    assert fill_all(events, gen_id, created) == [fill(e, gen_id, created) for e in events]
+
+
+def test_lazy_record_is_made_on_first_read_with_what_was_written_before():
+    import pickle
+    from collections import ChainMap
+
+    from mockrouter.engine.memo import Lazy, fill_record
+
+    made: list[str] = []
+
+    def template() -> dict:
+        made.append("template")
+        return {"id": None, "provider_responses": [{"id": None}], "cancelled": False, "_account": "a"}
+
+    record = fill_record(Lazy(template), "gen-1-abc", 1_700_000_000, {"user-agent": "ua"}, {})
+    record.update(cancelled=True)  # a stream's finish, before anyone reads the record
+    assert made == []
+    assert record["cancelled"] is True and record["id"] == "gen-1-abc" and record["user_agent"] == "ua"
+    assert record.get("_account") == "a" and made == ["template"]
+    assert dict(record)["created_at"].startswith("2023-11-14")
+    overlay, shared = pickle.loads(pickle.dumps(record.maps[0])), pickle.loads(pickle.dumps(record.maps[1]))
+    assert type(overlay) is dict and type(shared) is dict
+    assert dict(ChainMap(overlay, shared)) == dict(record) and made == ["template"]
+
+
+def test_the_core_fingerprints_a_body_as_generation_does():
+    """The core hands its fingerprint to ``generation.generate``: both leave out the same routing keys."""
+    from mockrouter.engine import completions, generation
+
+    assert set(completions._ROUTING_KEYS) == generation._IGNORED
