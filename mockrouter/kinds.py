@@ -30,10 +30,6 @@ class Profile:
     chunk_null_fingerprint: bool  # stream content and finish chunks carry "system_fingerprint": null
     no_auth_message: str  # 401 without a key
 
-    @property
-    def is_launch(self) -> bool:
-        return self is LAUNCH
-
 
 CURRENT = Profile(
     name="current",

@@ -148,6 +148,9 @@ def test_a_mistake_in_the_registry_names_the_file_and_pointer(tmp_path):
     bad.write_text("api:\n  a: {method: GET, path: /x, summary: x}\n  b: {method: GET, path: /x, summary: y}\n")
     with pytest.raises(FixtureError, match="GET /api/v1/x is declared twice"):
         load(bad)
+    bad.write_text("api:\n  a: {method: GET, path: /x, summary: x, requires: telepathy}\n")
+    with pytest.raises(FixtureError, match="/api/a/requires: one of .*embeddings"):
+        load(bad)
 
 
 def test_operation_statuses_include_the_common_ones():

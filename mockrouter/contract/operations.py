@@ -14,14 +14,14 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from mockrouter.errors import FixtureError, bad_request
-from mockrouter.kinds import Dialect
+from mockrouter.kinds import Dialect, Profile
 from mockrouter.resources import YAML_LOADER, data_dir
 
 __all__ = [
@@ -133,6 +133,7 @@ class Operation:
     links: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)  # name -> (operationId, param, expr)
     completion: Dialect | None = None  # an inference operation (chat, text, embeddings): what verdicts judge
     published: bool = True  # in the OpenAPI document (False: the mock's own extras)
+    requires: str = ""  # a ``kinds.Profile`` flag the operation needs (a profile without it answers 404)
 
     @property
     def url(self) -> str:
@@ -231,7 +232,10 @@ _FIELDS = {
     "links",
     "completion",
     "published",
+    "requires",
 }
+#: the flags an operation may require of the profile (``requires``)
+_PROFILE_FLAGS = {f.name for f in fields(Profile) if f.type in ("bool", bool)}
 _FILE = "schemas/operations.yaml"
 
 
@@ -272,6 +276,8 @@ def _operation(op_id: str, raw: Any, surface: Surface) -> Operation:
     for required in ("method", "path", "summary"):
         if not isinstance(raw.get(required), str):
             raise FixtureError(_FILE, f"{at}/{required}", "required (a string)")
+    if raw.get("requires", "") not in _PROFILE_FLAGS | {""}:
+        raise FixtureError(_FILE, f"{at}/requires", f"one of {', '.join(sorted(_PROFILE_FLAGS))}")
     try:
         auth = Auth.ADMIN if surface is Surface.ADMIN else Auth(raw.get("auth", "none"))
     except ValueError:
@@ -300,6 +306,7 @@ def _operation(op_id: str, raw: Any, surface: Surface) -> Operation:
         links=links,
         completion=Dialect(raw["completion"]) if raw.get("completion") else None,
         published=bool(raw.get("published", True)),
+        requires=str(raw.get("requires", "")),
     )
 
 

@@ -85,30 +85,27 @@ def _models(engine: Engine, req: OpRequest, among: Iterable[Model] | None = None
         inputs=q.get("input_modalities"),
     )
     docs = [model_doc(m, profile) for m in models]
+    return _listing(profile, docs, req.op.url, req.params.get("offset") or 0, req.params.get("limit"))
+
+
+def _listing(profile: Profile, docs: list[Any], url: str, offset: int = 0, limit: int | None = None) -> Any:
+    """A model list as the profile shapes it: ``{data}`` (launch), or a page with ``total_count`` and the next
+    page's link."""
     if not profile.models_paginated:
         return {"data": docs}
     total = len(docs)
-    offset, limit = req.params.get("offset") or 0, req.params.get("limit")
     page = docs[offset:] if limit is None else docs[offset : offset + limit]
-    nxt = None
-    if limit is not None and offset + limit < total:
-        nxt = f"{req.op.url}?offset={offset + limit}&limit={limit}"
+    nxt = f"{url}?offset={offset + limit}&limit={limit}" if limit is not None and offset + limit < total else None
     return {"data": page, "total_count": total, "links": {"next": nxt}}
 
 
 @handles("listEmbeddingsModels")
 def list_embeddings_models(engine: Engine, req: OpRequest) -> Reply:
     profile = engine.profile
-    if not profile.embeddings:
-        raise errors.not_found(f"Not Found: {req.call.method} {req.call.path}")
 
     def build() -> Any:
         docs = [model_doc(m, profile) for m in _filtered(engine.world.models.values(), profile, output="embeddings")]
-        return (
-            {"data": docs, "total_count": len(docs), "links": {"next": None}}
-            if profile.models_paginated
-            else {"data": docs}
-        )
+        return _listing(profile, docs, req.op.url)
 
     return engine.cached(("embeddings-models", profile.name), build)
 

@@ -16,7 +16,7 @@ from mockrouter.engine.bodies import reasoning_format, upstream_body, usage_requ
 from mockrouter.engine.caching import CachePlan, write_price
 from mockrouter.engine.documents import Served, chat_body, chat_chunks, stream_error_chunk, text_body, text_chunks
 from mockrouter.engine.logprobs import MAX_TOP
-from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Admission, Lazy, Prepared
+from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Admission, Lazy, Prepared, prepared_for
 from mockrouter.engine.records import generation_record
 from mockrouter.engine.responses import failed_event, response_doc, response_events
 from mockrouter.engine.simulation import Outcome
@@ -101,15 +101,13 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
     )
     mid = outcome.mid_stream_error
     mid_error = errors.envelope(mid, profile.error_type)["error"] if mid is not None else None
-    prepared = Prepared(
+    prepared = prepared_for(
+        attempt,
+        usage,
+        block,
+        record,
         epoch=epoch,
         admission=admission,
-        cost=usage.cost,
-        upstream_cost=usage.upstream_cost or 0.0,
-        served_model=model.id,
-        provider=endpoint.provider_name,
-        usage=block,
-        record=record,
         seed=job.seed,
         fp=job.fp,
         id_header=profile.generation_id_header,

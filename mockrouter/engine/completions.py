@@ -79,8 +79,6 @@ class Completions(Admissions):
         dialect = op.completion
         assert dialect is not None and op.request is not None
         embedding = dialect is Dialect.EMBEDDINGS
-        if embedding and not self.profile.embeddings:
-            raise errors.not_found(f"Not Found: {ex.call.method} {ex.call.path}")
         ks = self.authenticate(ex)
         ex.memo_key, ex.epoch = self._memo_key(ex.call, ks, dialect), self.state.epoch
         if ex.memo_key is not None:

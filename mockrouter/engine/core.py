@@ -152,6 +152,8 @@ class Mock(Completions):
 
     def _run(self, op: Operation, ex: Exchange, path_params: Mapping[str, str]) -> Reply:
         """Declared auth, parameters and body, then the handler."""
+        if op.requires and not getattr(self.profile, op.requires):
+            raise _no_route(ex.call, "")  # the profile's API has no such operation (e.g. launch: no embeddings)
         params = Params(op, op.parse_params(ex.call.query, path_params))
         if op.completion:
             return self.complete(op, ex)

@@ -21,9 +21,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from mockrouter import errors
+from mockrouter.engine.bodies import usage_requested
 from mockrouter.engine.completion import dumps
 from mockrouter.engine.documents import Served
-from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Admission, Prepared
+from mockrouter.engine.memo import CREATED_MARK, ID_MARK, Admission, Lazy, Prepared, prepared_for
 from mockrouter.engine.records import generation_record
 from mockrouter.engine.simulation import Outcome
 from mockrouter.engine.tokens import Prompt, estimate_tokens
@@ -137,11 +138,13 @@ def prepare_embeddings(
     tokens = prompt_tokens(body)
     usage = account(endpoint, tokens, [0], [0], is_byok=attempt.byok)
     block: dict[str, Any] = {"prompt_tokens": tokens, "total_tokens": tokens}
-    if profile.usage_always or (body.get("usage") or {}).get("include"):
+    if profile.usage_always or usage_requested(body):
         block.update({"cost": usage.cost, "is_byok": usage.is_byok})
     served = Served(ID_MARK, CREATED_MARK, model.id, endpoint.provider_name, endpoint.native_finish_reason, "")
-    record = generation_record(
-        account_id, body, served, (), usage, outcome, False, Prompt(tokens, 0, 0), api_type="embeddings"
+    record = Lazy(
+        functools.partial(
+            generation_record, account_id, body, served, (), usage, outcome, False, Prompt(tokens, 0, 0), "embeddings"
+        )
     )
     doc = {
         "id": ID_MARK,
@@ -151,15 +154,13 @@ def prepare_embeddings(
         "provider": endpoint.provider_name,
         "usage": block,
     }
-    return Prepared(
+    return prepared_for(
+        attempt,
+        usage,
+        block,
+        record,
         epoch=epoch,
         admission=admission,
-        cost=usage.cost,
-        upstream_cost=usage.upstream_cost or 0.0,
-        served_model=model.id,
-        provider=endpoint.provider_name,
-        usage=block,
-        record=record,
         seed=seed,
         fp=fp,
         id_header=profile.generation_id_header,

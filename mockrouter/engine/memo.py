@@ -20,10 +20,23 @@ from collections.abc import Callable, Hashable, Iterator, Mapping, MutableMappin
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockrouter.engine.planner import Attempt
+from mockrouter.engine.usage import Usage
 from mockrouter.kinds import FaultKind, Outcome
 from mockrouter.world import Endpoint, Stub
 
-__all__ = ["CREATED_MARK", "ID_MARK", "Admission", "Lazy", "Memo", "Prepared", "fill", "fill_all", "fill_record"]
+__all__ = [
+    "Admission",
+    "CREATED_MARK",
+    "ID_MARK",
+    "Lazy",
+    "Memo",
+    "Prepared",
+    "fill",
+    "fill_all",
+    "fill_record",
+    "prepared_for",
+]
 
 #: stand-ins for the generation id and ``created`` while a response is encoded (unguessable, fixed per process)
 ID_MARK = "gen-0000000000-" + secrets.token_hex(10)
@@ -171,6 +184,36 @@ class Prepared:
     stall_ms: float = 0.0
     error_event: bytes | None = None
     replayable: bool = True
+
+
+def prepared_for(
+    attempt: Attempt,
+    usage: Usage,
+    block: dict[str, Any],
+    record: MutableMapping[str, Any],
+    *,
+    epoch: int,
+    admission: Admission,
+    seed: int,
+    fp: str,
+    id_header: bool,
+    **rest: Any,
+) -> Prepared:
+    """A :class:`Prepared` for what ``attempt`` served: its charge, who served it, its usage block and record."""
+    return Prepared(
+        epoch=epoch,
+        admission=admission,
+        cost=usage.cost,
+        upstream_cost=usage.upstream_cost or 0.0,
+        served_model=attempt.model.id,
+        provider=attempt.endpoint.provider_name,
+        usage=block,
+        record=record,
+        seed=seed,
+        fp=fp,
+        id_header=id_header,
+        **rest,
+    )
 
 
 class Memo:

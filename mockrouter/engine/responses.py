@@ -20,7 +20,7 @@ from mockrouter.engine.documents import Served
 from mockrouter.engine.generation import Choice
 from mockrouter.engine.tokens import pieces
 
-__all__ = ["event", "response_doc", "response_events", "to_chat"]
+__all__ = ["failed_event", "response_doc", "response_events", "to_chat"]
 
 _ROUTING = (
     "model",
@@ -223,10 +223,6 @@ def response_doc(
         "user": body.get("user"),
         "usage": dict(usage) if usage is not None else None,
     }
-
-
-def event(doc: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
-    return str(doc["type"]), doc
 
 
 def response_events(
