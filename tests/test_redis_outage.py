@@ -14,7 +14,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ import httpx
 import pytest
 
 from tests.conftest import AUTH, KEY
-from tests.test_workers import _free_port
+from tests.processes import free_port, serving, stop
 
 pytestmark = [pytest.mark.socket, pytest.mark.chaos]
 
@@ -33,17 +32,6 @@ BODY = {"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "
 
 if shutil.which("redis-server") is None:  # pragma: no cover - make test installs it
     pytest.skip("needs redis-server", allow_module_level=True)
-
-
-def _stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
-    """Stop one process by its pid (never a name), waiting for it."""
-    if process.poll() is None:
-        os.kill(process.pid, sig)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:  # pragma: no cover
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def _redis(port: int) -> subprocess.Popen[bytes]:
@@ -61,7 +49,7 @@ def _redis(port: int) -> subprocess.Popen[bytes]:
                     return process
         except Exception:
             if process.poll() is not None or time.monotonic() > deadline:
-                _stop(process)
+                stop(process)
                 raise AssertionError("redis-server did not start") from None
             time.sleep(0.05)
 
@@ -69,37 +57,20 @@ def _redis(port: int) -> subprocess.Popen[bytes]:
 @contextmanager
 def _serve(redis_url: str, log: Path, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``mockrouter serve --redis URL`` in a process group of its own; its URL, stopped by its pid."""
-    port = _free_port()
-    args = [sys.executable, "-m", "mockrouter", "serve", "--workers", str(workers), "--redis", redis_url,
-            "--port", str(port), "--time-scale", "0", "--log-level", "warning"]  # fmt: skip
-    with log.open("ab") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/__mockrouter/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"mockrouter serve did not start:\n{log.read_text()}")
-            time.sleep(0.05)
+    options = ("--workers", str(workers), "--redis", redis_url)
+    with serving(*options, log=log, new_session=True) as (url, process):
         yield url, process
-    finally:
-        _stop(process)
-        assert process.returncode in (0, -signal.SIGTERM), log.read_text()  # uvicorn re-raises the signal it handled
+    assert process.returncode in (0, -signal.SIGTERM), log.read_text()  # uvicorn re-raises the signal it handled
 
 
 @pytest.fixture
 def redis_port() -> Iterator[tuple[int, list[subprocess.Popen[bytes]]]]:
     """A TCP port with a redis-server on it; the list holds every redis-server the test started (all stopped)."""
-    port = _free_port()
+    port = free_port()
     servers = [_redis(port)]
     yield port, servers
     for process in servers:
-        _stop(process)
+        stop(process)
 
 
 @pytest.fixture
@@ -124,7 +95,7 @@ def test_a_redis_outage_is_503_with_retry_after_then_the_reset_is_announced(redi
             assert client.post(CHAT, json=BODY, headers=AUTH).status_code == 200
             assert client.get("/__mockrouter/health").json()["store_reset"] is None
 
-        _stop(servers[0])  # the outage
+        stop(servers[0])  # the outage
         answers = []
         for _ in range(12):  # fresh connections: the kernel spreads them over both workers
             for method, path, body in (("POST", CHAT, BODY), ("GET", "/__mockrouter/health", None),

@@ -19,42 +19,19 @@ import pytest
 
 from mockrouter import Settings
 from tests.conftest import AUTH, KEY
-from tests.test_workers import _free_port
+from tests.processes import serving
 
 CHAT = "/api/v1/chat/completions"
 BODY = {"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "Hello there"}]}
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
+def served(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
     """``serve --workers 2`` with its own private redis-server; the URL, its log and the process."""
-    port = _free_port()
-    args = [sys.executable, "-m", "mockrouter", "serve", "--workers", "2", "--port", str(port), "--time-scale", "0",
-            "--journal-size", "100000"]  # fmt: skip
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"mockrouter-crash-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([*args, "--log-level", "warning"], stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/__mockrouter/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"mockrouter --workers 2 did not start:\n{log.read_text()}")
-            time.sleep(0.05)
+    log = tmp_path / "serve.log"
+    with serving("--workers", "2", "--journal-size", "100000", log=log) as (url, process):
         yield url, log, process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            assert process.wait(timeout=30) == 0, log.read_text()
-        finally:
-            if process.poll() is None:
-                process.kill()
-            log.unlink(missing_ok=True)
+    assert process.returncode == 0, log.read_text()
 
 
 @contextmanager

@@ -9,10 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -22,6 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import AUTH, KEY
+from tests.processes import serving
 
 pytestmark = pytest.mark.socket
 
@@ -29,41 +26,15 @@ CHAT = "/api/v1/chat/completions"
 MSG = [{"role": "user", "content": "Hello there"}]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(redis_url: str) -> Iterator[str]:
-    port = _free_port()
-    args = [sys.executable, "-m", "mockrouter", "serve", "--workers", "2", "--redis", redis_url,
-            "--port", str(port), "--time-scale", "0", "--log-level", "warning"]  # fmt: skip
-    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"mockrouter-workers-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"mockrouter-workers-{os.getpid()}.log"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/__mockrouter/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"mockrouter --workers 2 did not start:\n{log.read_text()}")
-            time.sleep(0.05)
-        yield url
+        with serving("--workers", "2", "--redis", redis_url, log=log, start_timeout=30, stop_timeout=20) as (url, p):
+            yield url
+        assert p.returncode == 0, log.read_text()
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            assert process.wait(timeout=20) == 0, log.read_text()
-        finally:
-            if process.poll() is None:
-                process.kill()
-            log.unlink(missing_ok=True)
+        log.unlink(missing_ok=True)
 
 
 @pytest.fixture
