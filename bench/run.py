@@ -8,7 +8,7 @@ What it does (all on 127.0.0.1; every process it starts it stops again by its ow
 3. warms both up, then measures them in interleaved rounds (the order flips every round): non-streaming chat
    completions at c=16 and c=64, 50-chunk streams at c=64, ``GET /models`` at c=64; ratio = median mock / median
    baseline of the same run;
-   The headline loads send every request a different prompt (a counter in the user message: bench/*_distinct.lua),
+   The headline loads send every request a different prompt (a counter in the user message: bench/distinct.lua),
    so no memo of identical requests is what they measure; the same-prompt loads are kept beside them, labelled;
 4. profiles the mock with py-spy (when installed) under the chat and stream loads;
 5. TTFT accuracy: a mock at time_scale 1 with a stub of ``ttft_ms: 100``; an asyncio client measures the time to the
@@ -76,14 +76,14 @@ class Scenario:
     conns: int
     script: str | None
     target: float
+    script_args: tuple[str, ...] = ()  # passed to the script (wrk ... URL -- args)
 
 
 SCENARIOS = [
     # the headline: every request a different prompt (no memo answers it)
-    Scenario("chat64d", "chat completion, non-streaming, distinct prompts, c=64", CHAT_PATH, 64, "chat_distinct.lua",
-             0.50),
-    Scenario("stream64d", "50-chunk stream (time_scale 0), distinct prompts, c=64", CHAT_PATH, 64,
-             "stream_distinct.lua", 1.50),
+    Scenario("chat64d", "chat completion, non-streaming, distinct prompts, c=64", CHAT_PATH, 64, "distinct.lua", 0.50),
+    Scenario("stream64d", "50-chunk stream (time_scale 0), distinct prompts, c=64", CHAT_PATH, 64, "distinct.lua",
+             1.50, ("stream",)),
     # the same prompt again and again: the memo of worked-out completions answers after the first
     Scenario("chat16", "chat completion, non-streaming, same prompt (memo), c=16", CHAT_PATH, 16, "chat.lua", 0.60),
     Scenario("chat64", "chat completion, non-streaming, same prompt (memo), c=64", CHAT_PATH, 64, "chat.lua", 0.90),
@@ -209,14 +209,19 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[m.group(2)]
 
 
+def wrk_command(sc: Scenario, seconds: int, port: int, *options: str) -> list[str]:
+    """wrk running a scenario's load for ``seconds`` against ``port``, pinned to the load core."""
+    cmd = ["wrk", "-t1", f"-c{sc.conns}", f"-d{seconds}s", *options, "--timeout", "5s"]
+    cmd += ["-s", str(BENCH / sc.script)] if sc.script else []
+    cmd.append(f"http://{HOST}:{port}{sc.path}")
+    return pin(cmd + (["--", *sc.script_args] if sc.script_args else []), LOAD_CPU)
+
+
 def wrk(server: Server, sc: Scenario, duration: int) -> WrkResult:
     port = server.port
     cpu0 = server.cpu_seconds()
-    cmd = ["wrk", "-t1", f"-c{sc.conns}", f"-d{duration}s", "--latency", "--timeout", "5s"]
-    if sc.script:
-        cmd += ["-s", str(BENCH / sc.script)]
-    out = subprocess.run(pin([*cmd, f"http://{HOST}:{port}{sc.path}"], LOAD_CPU), capture_output=True, text=True,
-                         check=True, timeout=duration + 30).stdout  # fmt: skip
+    out = subprocess.run(wrk_command(sc, duration, port, "--latency"), capture_output=True, text=True, check=True,
+                         timeout=duration + 30).stdout  # fmt: skip
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     count = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -378,9 +383,7 @@ def profile(server: Server, sc: Scenario, seconds: int, outdir: Path) -> Path | 
     if not spy.exists():
         return None
     raw = outdir / f"profile-{sc.key}.txt"
-    cmd = ["wrk", "-t1", f"-c{sc.conns}", f"-d{seconds + 3}s", "--timeout", "5s"]
-    cmd += ["-s", str(BENCH / sc.script)] if sc.script else []
-    load = subprocess.Popen(pin([*cmd, f"http://{HOST}:{server.port}{sc.path}"], LOAD_CPU), stdout=subprocess.DEVNULL)
+    load = subprocess.Popen(wrk_command(sc, seconds + 3, server.port), stdout=subprocess.DEVNULL)
     try:
         time.sleep(1)
         subprocess.run(pin([str(spy), "record", "-p", str(server.pid), "-d", str(seconds), "-r", "250", "-f", "raw",
