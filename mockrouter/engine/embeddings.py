@@ -39,14 +39,19 @@ _DEFAULT_DIMENSIONS = 1024
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def inputs(body: dict[str, Any]) -> list[list[str]]:
-    """Each input of the request as its list of tokens (words, token ids or media placeholders)."""
+def _items(body: dict[str, Any]) -> list[Any]:
+    """The request's inputs, one item each: a text, a token array or a multimodal input."""
     raw = body["input"]
     items: list[Any] = [raw] if isinstance(raw, str) else list(raw)
     if items and all(isinstance(i, int | float) and not isinstance(i, bool) for i in items):
-        items = [items]  # one token array
+        return [items]  # one token array
+    return items
+
+
+def inputs(body: dict[str, Any]) -> list[list[str]]:
+    """Each input of the request as its list of tokens (words, token ids or media placeholders)."""
     out: list[list[str]] = []
-    for item in items:
+    for item in _items(body):
         if isinstance(item, str):
             out.append(_WORD.findall(item.lower()))
         elif isinstance(item, list):
@@ -64,12 +69,8 @@ def inputs(body: dict[str, Any]) -> list[list[str]]:
 
 def prompt_tokens(body: dict[str, Any]) -> int:
     """What the request is billed for: the tokens of every input."""
-    raw = body["input"]
-    items: list[Any] = [raw] if isinstance(raw, str) else list(raw)
-    if items and all(isinstance(i, int | float) and not isinstance(i, bool) for i in items):
-        return len(items)
     total = 0
-    for item in items:
+    for item in _items(body):
         if isinstance(item, str):
             total += estimate_tokens(item)
         elif isinstance(item, list):
