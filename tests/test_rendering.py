@@ -96,6 +96,12 @@ class _Transport:
     def write(self, data: bytes) -> None:
         self.writes.append(data)
 
+    def writelines(self, data: list[bytes]) -> None:  # one system call (uvloop's writev): recorded as one write
+        self.writes.append(b"".join(data))
+
+    def is_closing(self) -> bool:
+        return self.closed
+
     def close(self) -> None:
         self.closed = True
 
@@ -120,6 +126,7 @@ def test_corked_transport_sends_what_it_held_as_one_write():
     t.close()  # closing flushes first
     assert raw.writes == [b"a", b"bc", b"d"] and raw.closed
     assert t.get_extra_info("peername") == "info:peername"
+    assert t.is_closing() is True
 
 
 def _wire(reply: Reply) -> list[bytes]:

@@ -46,11 +46,14 @@ class Corked:
     response's headers and body (or an SSE stream's headers and first comment) cost one system call, not two.
     Everything else is the wrapped transport's."""
 
-    __slots__ = ("_held", "_transport")
+    __slots__ = ("_held", "_transport", "is_closing")
 
     def __init__(self, transport: asyncio.Transport) -> None:
         self._transport = transport
         self._held: list[bytes] | None = None
+        # uvicorn asks twice a request: bound here, not found through ``__getattr__`` (a failed lookup, an
+        # AttributeError and a call each time: 4-5 us of a 50 us request)
+        self.is_closing = transport.is_closing
 
     def write(self, data: bytes) -> None:
         if self._held is None:
@@ -65,7 +68,7 @@ class Corked:
     def uncork(self) -> None:
         held, self._held = self._held, None
         if held:
-            self._transport.write(b"".join(held))
+            self._transport.writelines(held)  # one system call (uvloop: writev), no copy of a large body
 
     def close(self) -> None:
         self.uncork()
