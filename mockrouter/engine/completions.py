@@ -114,7 +114,10 @@ class Completions(Admissions):
 
         snap = self.state.snapshot(ks.account)
         prompt = Prompt(prompt_tokens(body), 0, 0) if embedding else generation.count_prompt(body)
-        the_plan = plan(body, self.world, snap, seed, fp, prompt.tokens)
+        # routing, then the simulation of its attempts, draw from one stream (seeding a generator costs more than
+        # all their draws); generation has its own, so neither ever changes the text
+        draws = seeding.rng(seed, fp, "routing")
+        the_plan = plan(body, self.world, snap, seed, fp, prompt.tokens, draws)
         entry.attempts = [{**a.describe(), "status": "planned"} for a in the_plan.attempts]
         if the_plan.error is not None:
             raise the_plan.error
@@ -134,9 +137,7 @@ class Completions(Admissions):
         )
         self._admit(ks, admission)
 
-        outcome = simulate(
-            the_plan, body, snap, seeding.rng(seed, fp, "simulation"), active, stub.latency if stub else None
-        )
+        outcome = simulate(the_plan, body, snap, draws, active, stub.latency if stub else None)
         self._journal_attempts(entry, the_plan, outcome)
         if outcome.served is None:
             assert outcome.error is not None

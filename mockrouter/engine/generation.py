@@ -68,6 +68,9 @@ _LEAD = frozenset(
 )
 _BREAK = frozenset("and or but why how what when where which who is are was were do does so because if than".split())
 _TRAIL = frozenset("of the a an in on for to with at by from".split())
+_CLAUSE = re.compile(r"[.?!;:,\n]")
+_WORDS = re.compile(r"[\w'-]+")
+_NAMES = re.compile(r"(?<=[\w,] )[A-Z][a-z]+(?: [A-Z][a-z]+)*")
 _DEFAULT_SPEC = Spec()
 _NO_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
 
@@ -115,8 +118,8 @@ class _Request:
         )
         self.prefill = self.prefill or prompt_text
         self.question = users[-1] if users else prompt_text
-        first = re.split(r"[.?!;:,\n]", self.question.strip(), maxsplit=1)[0]
-        words = re.findall(r"[\w'-]+", first)[:16]
+        first = _CLAUSE.split(self.question.strip(), maxsplit=1)[0]
+        words = _WORDS.findall(first)[:16]
         while words and words[0].lower() in _LEAD:
             words.pop(0)
         end = next((i for i, w in enumerate(words) if w.lower() in _BREAK), len(words))
@@ -124,7 +127,7 @@ class _Request:
         while words and words[-1].lower() in _TRAIL:
             words.pop()
         self.topic = " ".join(words)
-        names = re.findall(r"(?<=[\w,] )[A-Z][a-z]+(?: [A-Z][a-z]+)*", self.question)
+        names = _NAMES.findall(self.question)
         self.names = [n for n in names if n.lower() not in _LEAD]
         limits = [
             v

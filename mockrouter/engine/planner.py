@@ -288,12 +288,14 @@ def plan(
     seed: int = 0,
     fingerprint: str = "",
     prompt_tokens: int | None = None,
+    rnd: random.Random | None = None,
 ) -> Plan:
-    """Plan the provider attempts for a chat/completions request body."""
+    """Plan the provider attempts for a chat/completions request body. Load balancing draws from ``rnd``, by
+    default the request's own routing stream (``seeding.rng(seed, fingerprint, "routing")``)."""
     requested = body.get("model") or AUTO
     fallbacks = [m for m in body.get("models") or () if isinstance(m, str)]
     model_ids = list(dict.fromkeys([requested, *fallbacks] if body.get("model") else (fallbacks or [requested])))
-    rnd = random.Random(derive(seed, fingerprint, "routing"))
+    rnd = rnd or random.Random(derive(seed, fingerprint, "routing"))
     attempts: list[Attempt] = []
     model_errors: list[tuple[str, MockRouterError]] = []
     router = None

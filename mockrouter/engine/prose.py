@@ -3,7 +3,9 @@
 Each function draws from the :class:`Lorem` and ``Random`` it is given (one generator, seeded per choice by
 ``generation``), in a fixed order, so the same seed gives the same text. :class:`Lorem` writes what Faker's lorem
 provider writes (its locale's word list, read from Faker once per locale) but draws from the request's own
-generator: no Faker instance to seed, lock or call per request.
+generator: no Faker instance to seed, lock or call per request. Its sentences come from pools (``SENTENCES`` of
+each length, built once per locale and length from a fixed seed), so a sentence costs the request one draw, not one
+per word.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from typing import Any
 from mockrouter.engine import schemagen
 from mockrouter.engine.tokens import estimate_tokens
 
-__all__ = ["Lorem", "answer", "reasoning_text", "word_pool"]
+__all__ = ["SENTENCES", "Lorem", "answer", "reasoning_text", "word_pool"]
+
+#: sentences in each pool (one pool per locale and number of words)
+SENTENCES = 512
 
 
 @functools.cache
@@ -27,14 +32,28 @@ def word_pool(locale: str = "en_US") -> tuple[str, ...]:
     return tuple(importlib.import_module(f"faker.providers.lorem.{locale}").Provider.word_list)
 
 
-class Lorem:
-    """Faker's ``words`` and ``sentence`` (same words, same lengths, same shape: uniform choices from the locale's
-    word list, the first word title-cased, a full stop), drawn from ``rng``."""
+@functools.cache
+def sentence_pool(locale: str, nb_words: int) -> tuple[str, ...]:
+    """``SENTENCES`` sentences of ``nb_words`` words in Faker's shape (uniform choices from the locale's word list,
+    the first word title-cased, a full stop), the same in every process (a fixed seed), made on first use."""
+    words, rng = word_pool(locale), Random(f"mockrouter/sentences/{locale}/{nb_words}")
+    out = []
+    for _ in range(SENTENCES):
+        chosen = rng.choices(words, k=nb_words)
+        chosen[0] = chosen[0].title()
+        out.append(" ".join(chosen) + ".")
+    return tuple(out)
 
-    __slots__ = ("_choices", "_pool", "_randint")
+
+class Lorem:
+    """Faker's ``words`` and ``sentence`` (same words, same lengths, same shape), drawn from ``rng``: words one draw
+    each from the locale's word list, a sentence one draw from the pool of its length (:func:`sentence_pool`)."""
+
+    __slots__ = ("_choices", "_locale", "_pool", "_randint", "_random")
 
     def __init__(self, rng: Random, locale: str = "en_US") -> None:
         self._pool, self._choices, self._randint = word_pool(locale), rng.choices, rng.randint
+        self._random, self._locale = rng.random, locale
 
     def words(self, nb: int = 3) -> list[str]:
         return self._choices(self._pool, k=nb)
@@ -47,9 +66,7 @@ class Lorem:
             return ""
         if variable_nb_words:  # Faker's randomize_nb_elements: 60% to 140%, at least one
             nb_words = max(1, nb_words * self._randint(60, 140) // 100)
-        words = self._choices(self._pool, k=nb_words)
-        words[0] = words[0].title()
-        return " ".join(words) + "."
+        return sentence_pool(self._locale, nb_words)[int(self._random() * SENTENCES)]
 
 
 _OPENERS = (

@@ -36,6 +36,8 @@ _NUMBER = re.compile(
     r"\b(?:only (?:a|the) number|a single number|just (?:a|the) number|number only|one number)\b", re.I
 )
 _LIST = re.compile(r"\b(?:comma[- ]separated|bullet(?:ed)? list|a list of|as a list|numbered list)\b", re.I)
+#: any of the three asks above (one pass over the prompt for the common case: none of them)
+_ASKS = re.compile("|".join(p.pattern for p in (_WORD, _NUMBER, _LIST)), re.I)
 _NUMERIC_KEYS = re.compile(
     r"(?:^|_)(?:age|count|year|years|number|num|total|price|amount|score|rank|id|size|qty|quantity|population|"
     r"height|weight|length|width|rating|percent|temperature)$"
@@ -109,7 +111,7 @@ def shape_of(body: Mapping[str, Any]) -> Shape | None:
             keys += re.findall(r"[A-Za-z_]\w*", group.replace(" and ", ","))
         keys = [k for k in dict.fromkeys(keys) if k.lower() not in ("and", "the", "with")]
         return Shape("keys", keys=tuple(keys[:12])) if keys else None
-    if kind is not None:
+    if kind is not None or _ASKS.search(both) is None:
         return None
     if _WORD.search(system) or _WORD.search(user):
         return Shape("word")
