@@ -8,9 +8,10 @@ relies on present, that is :class:`StampedHttpTools`: httptools with each reques
 ``settings.max_header_bytes``, and close-delimited HTTP/1.0 streams (:class:`CloseDelimited`).
 
 Otherwise (another uvicorn, or one missing a member) it is uvicorn's own h11 protocol, with one warning: still
-correct, without the speed tricks. The scope keys are then absent (rendering and routes do without them), h11
-frames HTTP/1.0 responses itself, and h11 bounds a head only while it is incomplete
-(``h11_max_incomplete_event_size``), answered with uvicorn's plain-text 400 ("Invalid HTTP request received.").
+correct, without the speed tricks. The scope keys are then absent (rendering and routes do without them) and h11
+frames HTTP/1.0 responses itself. h11 bounds a head only while it is incomplete (``h11_max_incomplete_event_size``,
+answered with uvicorn's plain-text 400 "Invalid HTTP request received."), so a larger head that arrives whole is
+answered 431 by :class:`HeadLimit` around the app (``server.uvicorn_config`` puts it there).
 
 The check runs once (members at import, the version per server config), never per request. tests/test_protocol.py
 fails loudly when the installed uvicorn leaves the tested range or lacks a member.
@@ -32,7 +33,7 @@ from mockrouter.errors import MockRouterError, envelope
 from mockrouter.kinds import profile
 from mockrouter.settings import Settings
 
-__all__ = ["TESTED_UVICORN", "Corked", "fallback_reason", "head_refusal", "http_protocol", "within"]
+__all__ = ["TESTED_UVICORN", "Corked", "HeadLimit", "fallback_reason", "head_refusal", "http_protocol", "within"]
 
 log = logging.getLogger("mockrouter")
 
@@ -82,12 +83,46 @@ class Corked:
         return getattr(self._transport, name)
 
 
+def _refused(settings: Settings) -> tuple[str, bytes]:
+    """The reason and OpenRouter-enveloped body of the 431 for a head over ``settings.max_header_bytes``."""
+    err = MockRouterError.of(431, max_bytes=settings.max_header_bytes)
+    return err.message, json_bytes(envelope(err, profile(settings.profile).error_type))
+
+
 def head_refusal(settings: Settings) -> bytes:
     """The 431 answer, on the wire, to a request whose head is larger than ``settings.max_header_bytes``."""
-    err = MockRouterError.of(431, max_bytes=settings.max_header_bytes)
-    body = json_bytes(envelope(err, profile(settings.profile).error_type))
-    head = f"HTTP/1.1 431 {err.message}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+    reason, body = _refused(settings)
+    head = f"HTTP/1.1 431 {reason}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
     return (head + "connection: close\r\n\r\n").encode() + body
+
+
+class HeadLimit:
+    """The head limit of the h11 fallback, around the app. h11 bounds only a head still incomplete
+    (``h11_max_incomplete_event_size``: uvicorn then answers a plain-text 400 and closes), so a larger head that
+    arrives whole in one read is parsed: this answers it with the same 431 as :class:`StampedHttpTools`. The size
+    is counted from the scope (request line and headers as parsed, optional whitespace dropped), so it is never
+    more than the head's real size."""
+
+    def __init__(self, app: Any, settings: Settings) -> None:
+        self.app, self.limit = app, settings.max_header_bytes
+        _, self.body = _refused(settings)
+        length = str(len(self.body)).encode()
+        self.headers = [(b"content-type", b"application/json"), (b"content-length", length), (b"connection", b"close")]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self.limit and _head_size(scope) > self.limit:
+            await send({"type": "http.response.start", "status": 431, "headers": self.headers})
+            await send({"type": "http.response.body", "body": self.body})
+            return
+        await self.app(scope, receive, send)
+
+
+def _head_size(scope: Any) -> int:
+    """The bytes of ``METHOD target HTTP/x.y`` CRLF, each ``name: value`` CRLF and the blank line, from a scope."""
+    query = scope.get("query_string") or b""
+    line = len(scope["method"]) + len(scope.get("raw_path") or scope["path"].encode()) + len(scope["http_version"])
+    line += (len(query) + 1 if query else 0) + 9  # two spaces, "HTTP/", CRLF, and "?" counted with the query
+    return line + sum(len(name) + len(value) + 4 for name, value in scope["headers"]) + 2
 
 
 def _release(version: str) -> tuple[int, ...]:

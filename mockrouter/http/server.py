@@ -20,7 +20,7 @@ import uvicorn
 from mockrouter.engine.core import Mock
 from mockrouter.fixtures import load_for
 from mockrouter.http.app import create_app
-from mockrouter.http.protocol import http_protocol
+from mockrouter.http.protocol import HeadLimit, http_protocol
 from mockrouter.settings import Settings, safe_url
 from mockrouter.world import World
 
@@ -40,7 +40,7 @@ def _loop() -> str:
 def uvicorn_config(app: Any, settings: Settings, **extra: Any) -> uvicorn.Config:
     http = http_protocol(settings)  # httptools with mockrouter's speed-ups, or uvicorn's h11 (see protocol.py)
     return uvicorn.Config(
-        app,
+        HeadLimit(app, settings) if http == "h11" else app,
         host=settings.host,
         port=settings.port,
         loop=_loop(),
