@@ -110,7 +110,7 @@ class _Transport:
 
 
 def test_corked_transport_sends_what_it_held_as_one_write():
-    from mockrouter.http.server import Corked
+    from mockrouter.http.protocol import Corked
 
     raw = _Transport()
     t = Corked(raw)  # type: ignore[arg-type]
@@ -131,7 +131,7 @@ def test_corked_transport_sends_what_it_held_as_one_write():
 
 def _wire(reply: Reply) -> list[bytes]:
     """The writes a reply makes on a corked transport, with uvicorn's send reduced to 'write what you get'."""
-    from mockrouter.http.server import Corked
+    from mockrouter.http.protocol import Corked
 
     raw = _Transport()
     cork = Corked(raw)  # type: ignore[arg-type]

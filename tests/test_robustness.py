@@ -269,25 +269,6 @@ def test_another_client_is_served_during_a_header_flood(live):
     healthy(live)
 
 
-def test_the_uvicorn_protocol_still_has_what_the_head_limit_relies_on():
-    """``server.StampedHttpTools`` extends uvicorn's (private) httptools protocol: if an upgrade renames or drops
-    one of these, fail here rather than serve without a header limit."""
-    import inspect
-
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
-
-    for name in ("connection_made", "data_received", "on_message_begin", "on_headers_complete", "on_message_complete"):
-        assert callable(getattr(HttpToolsProtocol, name, None)), name
-    assert list(inspect.signature(HttpToolsProtocol.data_received).parameters) == ["self", "data"]
-    assert "self.transport" in inspect.getsource(HttpToolsProtocol.connection_made)
-    # the HTTP/1.0 close-delimited body (server.CloseDelimited): the cycle is made in on_headers_complete
-    assert "self.cycle = RequestResponseCycle(" in inspect.getsource(HttpToolsProtocol.on_headers_complete)
-    send = inspect.getsource(RequestResponseCycle.send)
-    for name in ("self.chunked_encoding", "self.expected_content_length", "self.keep_alive"):
-        assert name in send, name
-    assert 'http_version != "1.0"' in inspect.getsource(HttpToolsProtocol.on_headers_complete)  # 1.0: no keep-alive
-
-
 # ---------------------------------------------------------------- item 8: HTTP/1.0 streaming
 
 

@@ -168,7 +168,7 @@ class Responder:
 
 async def _together(send: Send, cork: Any, *messages: Message) -> None:
     """Send ASGI messages that leave together (a response's headers and its body, or a stream's headers and first
-    comment): on the server's corked transport (``server.Corked``) they cost one write."""
+    comment): on the server's corked transport (``protocol.Corked``) they cost one write."""
     if cork is not None:
         cork.cork()
     try:

@@ -3,14 +3,12 @@ daemon thread on a pre-bound socket (for tests and the pytest plugin)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 from contextlib import ExitStack
@@ -19,12 +17,10 @@ from typing import Any
 
 import uvicorn
 
-from mockrouter.calls import json_bytes
 from mockrouter.engine.core import Mock
-from mockrouter.errors import MockRouterError, envelope
 from mockrouter.fixtures import load_for
 from mockrouter.http.app import create_app
-from mockrouter.kinds import profile
+from mockrouter.http.protocol import HeadLimit, http_protocol
 from mockrouter.settings import Settings, safe_url
 from mockrouter.world import World
 
@@ -41,141 +37,14 @@ def _loop() -> str:
     return "uvloop"
 
 
-class Corked:
-    """A transport that holds what is written between ``cork()`` and ``uncork()`` and sends it in one write: a
-    response's headers and body (or an SSE stream's headers and first comment) cost one system call, not two.
-    Everything else is the wrapped transport's."""
-
-    __slots__ = ("_held", "_transport", "is_closing")
-
-    def __init__(self, transport: asyncio.Transport) -> None:
-        self._transport = transport
-        self._held: list[bytes] | None = None
-        # uvicorn asks twice a request: bound here, not found through ``__getattr__`` (a failed lookup, an
-        # AttributeError and a call each time: 4-5 us of a 50 us request)
-        self.is_closing = transport.is_closing
-
-    def write(self, data: bytes) -> None:
-        if self._held is None:
-            self._transport.write(data)
-        else:
-            self._held.append(data)
-
-    def cork(self) -> None:
-        if self._held is None:
-            self._held = []
-
-    def uncork(self) -> None:
-        held, self._held = self._held, None
-        if held:
-            self._transport.writelines(held)  # one system call (uvloop: writev), no copy of a large body
-
-    def close(self) -> None:
-        self.uncork()
-        self._transport.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
-try:
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
-
-    class CloseDelimited(RequestResponseCycle):
-        """The response to an HTTP/1.0 request, which has no chunked encoding: a body of undeclared length (a
-        stream) goes out as it is and ends when the connection closes (RFC 9112, section 6.3). uvicorn closes an
-        HTTP/1.0 connection after its response, so only the framing differs."""
-
-        _open = False  # the body's length is undeclared
-
-        async def send(self, message: Any) -> None:
-            if message["type"] == "http.response.start" and self.chunked_encoding is None:
-                if not any(name.lower() == b"content-length" for name, _ in message.get("headers", ())):
-                    self.chunked_encoding, self.expected_content_length, self._open = False, sys.maxsize, True
-            elif self._open and message["type"] == "http.response.body" and not message.get("more_body", False):
-                self.expected_content_length = len(message.get("body", b""))  # the last part: the body ends here
-            await super().send(message)
-
-    class StampedHttpTools(HttpToolsProtocol):
-        """httptools (uvicorn[standard]) with each request stamped as its first bytes are parsed (delays count from
-        there, not from when a busy event loop got round to the request: a burst of 256 takes milliseconds), a
-        transport that can hold writes and send them as one (``scope["mockrouter.cork"]``, see ``Corked``), and a
-        limit on a request's head (httptools has none): beyond ``head_limit`` bytes before the headers end, the
-        ``refusal`` (431) is sent and the connection closed, so what was buffered goes with it.
-
-        An HTTP/1.0 request's response is close-delimited, never chunked (``CloseDelimited``).
-
-        It relies on five methods of uvicorn's protocol (``connection_made``, ``data_received``,
-        ``on_message_begin``, ``on_headers_complete``, ``on_message_complete``), its ``transport``, ``scope`` and
-        ``cycle``, and the cycle's ``send``, ``chunked_encoding`` and ``expected_content_length``:
-        tests/test_robustness.py checks them, so an upgrade that changes them fails loudly."""
-
-        head_limit = 0  # set per server by ``uvicorn_config`` (a subclass each)
-        refusal = b""
-        _head: int | None = 0  # bytes of the current request's head so far; None once it has ended
-        _tail = b""  # the last bytes of the head so far (its end may be split across two reads)
-
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            self._head, self._tail = 0, b""
-            super().connection_made(Corked(transport))  # type: ignore[arg-type]
-
-        def data_received(self, data: bytes) -> None:
-            if self._head is None or not self.head_limit:
-                super().data_received(data)
-                return
-            if self.transport.is_closing():
-                return
-            seen = self._tail + data
-            end = seen.find(b"\r\n\r\n")
-            size = self._head + (len(data) if end < 0 else end + 4 - len(self._tail))
-            if size > self.head_limit:  # refused before the parser buffers it
-                self.transport.write(self.refusal)
-                self.transport.close()
-                return
-            self._head, self._tail = (size, seen[-3:]) if end < 0 else (None, b"")
-            super().data_received(data)
-
-        def on_message_begin(self) -> None:
-            super().on_message_begin()
-            self.scope["mockrouter.arrived"] = time.monotonic()  # type: ignore[typeddict-unknown-key]
-            self.scope["mockrouter.cork"] = self.transport  # type: ignore[typeddict-unknown-key]
-
-        def on_headers_complete(self) -> None:
-            super().on_headers_complete()
-            if self.scope.get("http_version") == "1.0" and self.cycle is not None and self.cycle.scope is self.scope:
-                self.cycle.__class__ = CloseDelimited  # before its ASGI task first runs
-
-        def on_message_complete(self) -> None:
-            super().on_message_complete()
-            self._head, self._tail = 0, b""  # the next request's head
-
-    _HTTP: Any = StampedHttpTools
-except ImportError:  # pragma: no cover - uvicorn[standard] brings httptools on supported platforms
-    _HTTP = "h11"
-
-
-def _refusal(settings: Settings) -> bytes:
-    """The 431 answer to a request whose head is larger than ``settings.max_header_bytes``."""
-    err = MockRouterError.of(431, max_bytes=settings.max_header_bytes)
-    body = json_bytes(envelope(err, profile(settings.profile).error_type))
-    head = f"HTTP/1.1 431 {err.message}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
-    return (head + "connection: close\r\n\r\n").encode() + body
-
-
-def _http(settings: Settings) -> Any:
-    if _HTTP == "h11":  # pragma: no cover - h11 has a limit of its own
-        return _HTTP
-    attrs = {"head_limit": settings.max_header_bytes, "refusal": _refusal(settings)}
-    return type("LimitedHttpTools", (_HTTP,), attrs)
-
-
 def uvicorn_config(app: Any, settings: Settings, **extra: Any) -> uvicorn.Config:
+    http = http_protocol(settings)  # httptools with mockrouter's speed-ups, or uvicorn's h11 (see protocol.py)
     return uvicorn.Config(
-        app,
+        HeadLimit(app, settings) if http == "h11" else app,
         host=settings.host,
         port=settings.port,
         loop=_loop(),
-        http=_http(settings),
+        http=http,
         h11_max_incomplete_event_size=settings.max_header_bytes,
         log_level=settings.log_level,
         access_log=False,
