@@ -593,12 +593,12 @@ def test_legacy_prompt(prompt: Any) -> None:
 
 
 def test_pieces_examples() -> None:
-    assert pieces("") == []
-    assert pieces("Hello world") == ["Hello", " world"]
-    assert pieces(" a  b ") == [" a", "  b", " "]
-    assert pieces("internationalization") == ["inte", "rnat", "iona", "liza", "tion"]
-    assert pieces("one two three four", 2) == ["one two", " three four"]
-    assert pieces("one two three", 10) == ["one", " two", " three"]
+    assert pieces("") == ()
+    assert pieces("Hello world") == ("Hello", " world")
+    assert pieces(" a  b ") == (" a", "  b", " ")
+    assert pieces("internationalization") == ("inte", "rnat", "iona", "liza", "tion")
+    assert pieces("one two three four", 2) == ("one two", " three four")
+    assert pieces("one two three", 10) == ("one", " two", " three")
 
 
 def test_pieces_join_invariant() -> None:

@@ -142,7 +142,7 @@ _HOLE_B = json_bytes(_HOLE)
 
 
 def _encoded(
-    doc_for: Callable[[int, str], dict[str, Any]], index: int, parts: list[str]
+    doc_for: Callable[[int, str], dict[str, Any]], index: int, parts: Sequence[str]
 ) -> list[dict[str, Any]] | list[bytes]:
     """``doc_for(index, part)`` for every part, encoded: the document is encoded once around a placeholder and each
     part's JSON string spliced in (the bytes encoding each document would give: a chunk has no other string like it)."""

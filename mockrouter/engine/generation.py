@@ -21,7 +21,7 @@ from typing import Any
 from mockrouter import seeding
 from mockrouter.engine import schemagen
 from mockrouter.engine.prose import Lorem, answer, reasoning_text
-from mockrouter.engine.shaped import render, shape_of
+from mockrouter.engine.shaped import Shape, render, shape_of
 from mockrouter.engine.tokens import Prompt, count_prompt, estimate_tokens, pieces, truncate
 
 # the token estimates stay importable from here: callers count a prompt and stream a choice by them
@@ -98,8 +98,7 @@ class _Request:
     """What the body asks for, read once for all choices."""
 
     def __init__(self, body: Mapping[str, Any], spec: Spec) -> None:
-        self.spec = spec
-        self.shape = shape_of(body)  # the shape the prompt asks the answer to have (engine.shaped)
+        self.spec, self._body = spec, body
         messages = (
             [m for m in body.get("messages") or [] if isinstance(m, Mapping)]
             if isinstance(body.get("messages"), list)
@@ -118,17 +117,6 @@ class _Request:
         )
         self.prefill = self.prefill or prompt_text
         self.question = users[-1] if users else prompt_text
-        first = _CLAUSE.split(self.question.strip(), maxsplit=1)[0]
-        words = _WORDS.findall(first)[:16]
-        while words and words[0].lower() in _LEAD:
-            words.pop(0)
-        end = next((i for i, w in enumerate(words) if w.lower() in _BREAK), len(words))
-        words = words[: min(end, 5)]
-        while words and words[-1].lower() in _TRAIL:
-            words.pop()
-        self.topic = " ".join(words)
-        names = _NAMES.findall(self.question)
-        self.names = [n for n in names if n.lower() not in _LEAD]
         limits = [
             v
             for v in (_int(body.get("max_tokens")), _int(body.get("max_completion_tokens")), spec.max_output_tokens)
@@ -162,6 +150,31 @@ class _Request:
         self.think = spec.reasoning in ("hidden", "visible") and wanted
         self.reasoning_cap = _int(reasoning.get("max_tokens"))
 
+    # what only generated text needs (a stub's content needs none of it): worked out on first use
+
+    @functools.cached_property
+    def shape(self) -> Shape | None:
+        """The shape the prompt asks the answer to have (engine.shaped)."""
+        return shape_of(self._body)
+
+    @functools.cached_property
+    def topic(self) -> str:
+        """A few words of the question's first clause (without its lead-in), for the answer to echo."""
+        first = _CLAUSE.split(self.question.strip(), maxsplit=1)[0]
+        words = _WORDS.findall(first)[:16]
+        while words and words[0].lower() in _LEAD:
+            words.pop(0)
+        end = next((i for i, w in enumerate(words) if w.lower() in _BREAK), len(words))
+        words = words[: min(end, 5)]
+        while words and words[-1].lower() in _TRAIL:
+            words.pop()
+        return " ".join(words)
+
+    @functools.cached_property
+    def echo(self) -> list[str]:
+        """The words an answer may repeat: the question's proper names, else its topic."""
+        return [n for n in _NAMES.findall(self.question) if n.lower() not in _LEAD] or self.topic.split()
+
     @functools.cached_property
     def keywords(self) -> set[str]:
         """The question's words that pick among tools (worked out only when there are tools to pick)."""
@@ -180,9 +193,9 @@ def generate(
 
 def _choice(req: _Request, rng: Random, index: int) -> Choice:
     fake, spec = Lorem(rng), req.spec
-    echo = req.names or req.topic.split()
 
     def words(k: int) -> str:
+        echo = req.echo
         if echo and rng.random() < 0.3:
             start = rng.randrange(len(echo))
             return " ".join(echo[start : start + max(k, 1)])

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -105,8 +106,10 @@ def truncate(text: str, tokens: int) -> str:
     return text[:end]
 
 
-def pieces(text: str, max_pieces: int | None = None) -> list[str]:
-    """Stream chunks of about one token each (a word with its leading space; long words every 4 characters)."""
+@functools.lru_cache(maxsize=256)
+def pieces(text: str, max_pieces: int | None = None) -> tuple[str, ...]:
+    """Stream chunks of about one token each (a word with its leading space; long words every 4 characters).
+    Remembered for the last texts (a stub's content is cut once, not for every request it answers)."""
     out: list[str] = []
     for match in _PIECE.finditer(text):
         tok = match.group()
@@ -119,4 +122,4 @@ def pieces(text: str, max_pieces: int | None = None) -> list[str]:
     if max_pieces is not None and len(out) > max(max_pieces, 1):
         m, size = max(max_pieces, 1), len(out)
         out = ["".join(out[i * size // m : (i + 1) * size // m]) for i in range(m)]
-    return out
+    return tuple(out)
