@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import compileall
 import contextlib
 import datetime
 import http.client
@@ -89,8 +90,12 @@ SCENARIOS = [
     Scenario("chat64", "chat completion, non-streaming, same prompt (memo), c=64", CHAT_PATH, 64, "chat.lua", 0.90),
     Scenario("stream64", "50-chunk stream (time_scale 0), same prompt (memo), c=64", CHAT_PATH, 64, "stream.lua",
              0.50),
-    Scenario("models64", "GET /models, c=64", MODELS_PATH, 64, None, 0.80),
+    Scenario("models64", "GET /models, c=64", MODELS_PATH, 64, None, 0.95),
 ]
+# issue 14's other targets: cold start, and the TTFT p99 (ms over the 100 ms asked) "unchanged or better" than the
+# +3.4 / +15.5 ms it started from, never early
+COLD_START_MS = 250.0
+TTFT_P99_MS = {64: 3.4, 256: 15.5}
 
 
 # ---------------------------------------------------------------------------------------------------- processes
@@ -483,13 +488,13 @@ class Report:
         for sc in SCENARIOS:
             _, _, ratio = self.throughput(sc)
             out.append((f"{sc.label}: >= {sc.target:.2f}x baseline", ratio >= sc.target))
-        for conns, limit in ((64, 10.0), (256, 25.0)):
+        for conns, limit in TTFT_P99_MS.items():
             t = self.ttft.get(conns)
             if t:
                 out.append((f"TTFT 100 ms at c={conns}: never early", t["never_early"]))
-                out.append((f"TTFT 100 ms at c={conns}: p99 <= +{limit:.0f} ms", t["p99"] - TTFT_MS <= limit))
+                out.append((f"TTFT 100 ms at c={conns}: p99 <= +{limit:.1f} ms", t["p99"] - TTFT_MS <= limit))
         if self.cold.get("mock"):
-            out.append(("cold start to first 200 <= 500 ms", med(self.cold["mock"]) <= 500.0))
+            out.append((f"cold start to first 200 <= {COLD_START_MS:.0f} ms", med(self.cold["mock"]) <= COLD_START_MS))
         if self.rss:
             last = self.rss[-1][1] / 1024
             out.append((f"RSS after {self.rss[-1][0]:,} requests <= 80 MiB", last <= 80.0))
@@ -553,7 +558,7 @@ class Report:
                   "", "| concurrency | requests | client min | client p50 | client p99 | client max | seen p99 "
                   "| server min | server p50 | server p99 | early | result |", "| ---: | ---: | ---: | ---: | ---: "
                   "| ---: | ---: | ---: | ---: | ---: | ---: | --- |"]  # fmt: skip
-        for conns, limit in ((64, 10.0), (256, 25.0)):
+        for conns, limit in TTFT_P99_MS.items():
             t = self.ttft.get(conns)
             if not t:
                 continue
@@ -564,7 +569,7 @@ class Report:
                 f"| {pct(c, 99) - TTFT_MS:+.2f} | {max(c) - TTFT_MS:+.2f} | {pct(t['seen'], 99) - TTFT_MS:+.2f} | "
                 + (f"{min(s) - TTFT_MS:+.2f} | {pct(s, 50) - TTFT_MS:+.2f} | {pct(s, 99) - TTFT_MS:+.2f}" if s
                    else "- | - | -")
-                + f" | {t['early']} | {ok(verdict)} (p99 <= +{limit:.0f} ms, none early) |"
+                + f" | {t['early']} | {ok(verdict)} (p99 <= +{limit:.1f} ms, none early) |"
             )  # fmt: skip
         if self.floor:
             lines += ["", "The measurement's floor on this machine: the same client, pinned the same way, against "
@@ -579,12 +584,14 @@ class Report:
                              f"| {max(c) - TTFT_MS:+.2f} | {pct(f.seen, 99) - TTFT_MS:+.2f} |")  # fmt: skip
         lines += ["", "## Cold start and memory", ""]
         if self.cold:
+            lines.append("The package's bytecode is compiled beforehand, as `pip install` does.")
+            lines.append("")
             lines.append("| | runs (ms) | median | target | result |")
             lines.append("| --- | --- | ---: | --- | --- |")
             for name in ("mock", "baseline"):
                 runs = self.cold.get(name, [])
-                target = "<= 500 ms" if name == "mock" else "(reference)"
-                result = ok(med(runs) <= 500.0) if name == "mock" else ""
+                target = f"<= {COLD_START_MS:.0f} ms" if name == "mock" else "(reference)"
+                result = ok(med(runs) <= COLD_START_MS) if name == "mock" else ""
                 lines.append(f"| {name}: spawn -> first 200 on /api/v1/models | "
                              f"{' / '.join(f'{x:.0f}' for x in runs)} | {med(runs):.0f} ms | {target} | {result} |")  # fmt: skip
         if self.rss:
@@ -761,6 +768,9 @@ def main() -> int:
     else:
         print("warning: fewer than 2 cores or no taskset: not pinning", file=sys.stderr)
 
+    # every server reads the package's bytecode, as an installed one does (pip compiles on install): with
+    # PYTHONDONTWRITEBYTECODE set, each start would otherwise compile ~60 modules, which the cold start would measure
+    compileall.compile_dir(str(ROOT / "mockrouter"), quiet=1)
     started = time.monotonic()
     report = Report(args, datetime.datetime.now(datetime.UTC), machine_notes())
     workdir = Path(tempfile.mkdtemp(prefix="mockrouter-bench-")) if args.keep is None else args.keep
@@ -778,7 +788,7 @@ def main() -> int:
             base.wait_ready()
             throughput(report, mock, base)
         if not args.no_profile:
-            for key in ("chat64", "stream64"):
+            for key in ("chat64d", "stream64d"):  # the distinct-prompt path: what the headline measures
                 sc = next(s for s in SCENARIOS if s.key == key)
                 raw = profile(mock, sc, args.profile_seconds, workdir)
                 if raw is None:
