@@ -7,15 +7,15 @@ Nothing else in the package knows about HTTP frameworks.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import orjson
 
 from mockrouter.kinds import FaultKind
 
-__all__ = ["Call", "Reply", "Stream", "json_bytes"]
+__all__ = ["Call", "Reply", "Spans", "Stream", "json_bytes", "run_of"]
 
 
 def json_bytes(doc: Any) -> bytes:
@@ -44,11 +44,66 @@ class Call:
     body_too_large: bool = False
 
 
+class Spans(Sequence[bytes]):
+    """Events laid end to end in one buffer, ``blob``, event ``i`` ending at ``ends[i]``: a run of events is one
+    slice (a stream's events already due go out in one write), and splicing the id and time into all of them is one
+    ``replace`` (when they keep their length)."""
+
+    __slots__ = ("blob", "ends")
+
+    def __init__(self, blob: bytes, ends: list[int]) -> None:
+        self.blob, self.ends = blob, ends
+
+    @classmethod
+    def framed(cls, payloads: Iterable[bytes], lead: bytes = b"data: ", end: bytes = b"\n\n") -> Spans:
+        """Each payload framed as ``lead + payload + end`` (an SSE ``data:`` event), in one join."""
+        parts: list[bytes] = []
+        ends: list[int] = []
+        at, extra = 0, len(lead) + len(end)
+        for data in payloads:
+            parts += (lead, data, end)
+            at += len(data) + extra
+            ends.append(at)
+        return cls(b"".join(parts), ends)
+
+    def run(self, i: int, end: int) -> bytes:
+        """Events ``i`` up to ``end`` (excluded), as the bytes of one write."""
+        return self.blob[self.ends[i - 1] if i else 0 : self.ends[end - 1]]
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    @overload
+    def __getitem__(self, i: int) -> bytes: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[bytes]: ...
+
+    def __getitem__(self, i: int | slice) -> bytes | list[bytes]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        i = range(len(self))[i]  # negative indexes; IndexError beyond
+        return self.run(i, i + 1)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"Spans({list(self)!r})"
+
+
+def run_of(events: Sequence[bytes], i: int, end: int) -> bytes:
+    """Events ``i`` up to ``end`` (excluded) as one write's bytes."""
+    if isinstance(events, Spans):
+        return events.run(i, end)
+    return events[i] if end == i + 1 else b"".join(events[i:end])
+
+
 @dataclass(slots=True)
 class Stream:
     """An SSE stream to pace: ``events[i]`` is sent ``delays_ms[i]`` after ``events[i-1]`` (the first after TTFT)."""
 
-    events: list[bytes]
+    events: Sequence[bytes]
     delays_ms: list[float]
     time_scale: float = 1.0
     keepalive_s: float = 1.0

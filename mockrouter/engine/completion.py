@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mockrouter import errors, seeding
-from mockrouter.calls import json_bytes
+from mockrouter.calls import Spans, json_bytes
 from mockrouter.engine import generation
 from mockrouter.engine.bodies import reasoning_format, upstream_body, usage_requested
 from mockrouter.engine.caching import CachePlan, write_price
@@ -150,7 +150,7 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
         }
         events.insert(0, (echo, 0))
         delays.insert(1, 0.0)
-    prepared.events = [sse(doc) for doc, _ in events] + [b"data: [DONE]\n\n"]
+    prepared.events = Spans.framed([*(d if isinstance(d, bytes) else dumps(d) for d, _ in events), b"[DONE]"])
     prepared.delays_ms = [*delays, 0.0]
     return prepared
 

@@ -98,25 +98,7 @@ class _Request:
     """What the body asks for, read once for all choices."""
 
     def __init__(self, body: Mapping[str, Any], spec: Spec) -> None:
-        self.spec, self._body = spec, body
-        messages = (
-            [m for m in body.get("messages") or [] if isinstance(m, Mapping)]
-            if isinstance(body.get("messages"), list)
-            else []
-        )
-        self.last_role = str(messages[-1].get("role")) if messages else ""
-        self.prefill = _text_of(messages[-1].get("content")) if self.last_role == "assistant" else ""
-        users = [_text_of(m.get("content")) for m in messages if m.get("role") == "user"]
-        prompt = body.get("prompt")
-        prompt_text = (
-            prompt
-            if isinstance(prompt, str)
-            else next((p for p in reversed(prompt) if isinstance(p, str)), "")
-            if isinstance(prompt, list)
-            else ""
-        )
-        self.prefill = self.prefill or prompt_text
-        self.question = users[-1] if users else prompt_text
+        self.spec, self.body = spec, body
         limits = [
             v
             for v in (_int(body.get("max_tokens")), _int(body.get("max_completion_tokens")), spec.max_output_tokens)
@@ -129,17 +111,6 @@ class _Request:
             for s in ([stop] if isinstance(stop, str) else stop if isinstance(stop, list) else [])
             if isinstance(s, str) and s
         ]
-        self.tools = [
-            _Tool(str(f["name"]), str(f.get("description") or ""), f.get("parameters") or _NO_PARAMETERS)
-            for t in (body.get("tools") or [] if isinstance(body.get("tools"), list) else [])
-            if isinstance(t, Mapping)
-            and isinstance(f := t.get("function", t), Mapping)
-            and isinstance(f.get("name"), str)
-        ]
-        self.tool_choice = body.get("tool_choice")
-        self.parallel = body.get("parallel_tool_calls") is not False
-        rf = body.get("response_format")
-        self.format = rf if isinstance(rf, Mapping) else {}
         raw = body.get("reasoning")
         reasoning: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         effort = reasoning.get("effort") or body.get("reasoning_effort")
@@ -153,9 +124,53 @@ class _Request:
     # what only generated text needs (a stub's content needs none of it): worked out on first use
 
     @functools.cached_property
+    def _messages(self) -> list[Mapping[str, Any]]:
+        messages = self.body.get("messages")
+        return [m for m in messages if isinstance(m, Mapping)] if isinstance(messages, list) else []
+
+    @functools.cached_property
+    def last_role(self) -> str:
+        return str(self._messages[-1].get("role")) if self._messages else ""
+
+    @functools.cached_property
+    def _prompt_text(self) -> str:
+        """The legacy ``prompt``'s text (the last string of a list)."""
+        prompt = self.body.get("prompt")
+        if isinstance(prompt, list):
+            return next((p for p in reversed(prompt) if isinstance(p, str)), "")
+        return prompt if isinstance(prompt, str) else ""
+
+    @functools.cached_property
+    def prefill(self) -> str:
+        """An assistant message last (or a legacy prompt): the text the answer continues."""
+        last = _text_of(self._messages[-1].get("content")) if self.last_role == "assistant" else ""
+        return last or self._prompt_text
+
+    @functools.cached_property
+    def question(self) -> str:
+        users = [m for m in self._messages if m.get("role") == "user"]
+        return _text_of(users[-1].get("content")) if users else self._prompt_text
+
+    @functools.cached_property
+    def tools(self) -> list[_Tool]:
+        listed = self.body.get("tools")
+        return [
+            _Tool(str(f["name"]), str(f.get("description") or ""), f.get("parameters") or _NO_PARAMETERS)
+            for t in (listed if isinstance(listed, list) else [])
+            if isinstance(t, Mapping)
+            and isinstance(f := t.get("function", t), Mapping)
+            and isinstance(f.get("name"), str)
+        ]
+
+    @functools.cached_property
+    def format(self) -> Mapping[str, Any]:
+        rf = self.body.get("response_format")
+        return rf if isinstance(rf, Mapping) else {}
+
+    @functools.cached_property
     def shape(self) -> Shape | None:
         """The shape the prompt asks the answer to have (engine.shaped)."""
-        return shape_of(self._body)
+        return shape_of(self.body)
 
     @functools.cached_property
     def topic(self) -> str:
@@ -185,10 +200,26 @@ def generate(
     body: Mapping[str, Any], seed: int, spec: Spec = _DEFAULT_SPEC, fp: str | None = None
 ) -> tuple[Choice, ...]:
     """The choices of a request; ``fp``: its fingerprint when the caller has it (body minus the routing keys)."""
-    fp = fp or seeding.fingerprint({k: v for k, v in body.items() if k not in _IGNORED})
-    n = _int(body.get("n")) or 1
+    n = max(1, min(_int(body.get("n")) or 1, 128))
     req = _Request(body, spec)
-    return tuple(_choice(req, seeding.rng(seed, fp, f"generation/{i}"), i) for i in range(max(1, min(n, 128))))
+    if spec.content is not None and not spec.tool_calls and not req.think:  # fixed: nothing to draw
+        return tuple(_choice(req, _NO_DRAWS, i) for i in range(n))
+    fp = fp or seeding.fingerprint({k: v for k, v in body.items() if k not in _IGNORED})
+    return tuple(_choice(req, seeding.rng(seed, fp, f"generation/{i}"), i) for i in range(n))
+
+
+class _NoDraws(Random):
+    """The generator of a choice whose content is fixed (a stub's): seeding one would cost more than the rest of
+    the choice, and nothing may be drawn from it."""
+
+    def random(self) -> float:
+        raise AssertionError("a fixed answer draws nothing")
+
+    def getrandbits(self, k: int, /) -> int:
+        raise AssertionError("a fixed answer draws nothing")
+
+
+_NO_DRAWS = _NoDraws(0)
 
 
 def _choice(req: _Request, rng: Random, index: int) -> Choice:
@@ -253,7 +284,7 @@ def _call_id(rng: Random) -> str:
 
 
 def _pick_tools(req: _Request, rng: Random) -> list[_Tool]:
-    tc = req.tool_choice
+    tc = req.body.get("tool_choice")
     if not req.tools or tc == "none" or isinstance(tc, Mapping) and tc.get("type") == "none":
         return []
     if isinstance(tc, Mapping):
@@ -268,7 +299,7 @@ def _pick_tools(req: _Request, rng: Random) -> list[_Tool]:
     ]
     relevant = [(t, 1 + 4 * o) for t, o in zip(req.tools, overlap, strict=True) if o > 0 or not any(overlap)]
     pool, weights = [t for t, _ in relevant], [w for _, w in relevant]
-    count = 2 if req.parallel and len(pool) > 1 and rng.random() < 0.3 else 1
+    count = 2 if req.body.get("parallel_tool_calls") is not False and len(pool) > 1 and rng.random() < 0.3 else 1
     chosen: list[_Tool] = []
     for _ in range(count):
         i = rng.choices(range(len(pool)), weights)[0]

@@ -16,10 +16,11 @@ import datetime as dt
 import functools
 import secrets
 from collections import ChainMap, OrderedDict
-from collections.abc import Callable, Hashable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockrouter.calls import Spans
 from mockrouter.engine.planner import Attempt
 from mockrouter.engine.usage import Usage
 from mockrouter.kinds import FaultKind, Outcome
@@ -50,19 +51,14 @@ def fill(template: bytes, gen_id: str, created: int) -> bytes:
     return template.replace(_ID_B, gen_id.encode()).replace(_CREATED_B, str(created).encode())
 
 
-def fill_all(templates: list[bytes], gen_id: str, created: int) -> list[bytes]:
-    """``fill`` of each template (a stream's events): in one pass over them all when the id and the time are as long
-    as their markers (always, but for a pinned clock), since then every event keeps its length."""
+def fill_all(templates: Sequence[bytes], gen_id: str, created: int) -> Sequence[bytes]:
+    """``fill`` of each template (a stream's events): one ``replace`` over them all when they lie in one buffer
+    (:class:`~mockrouter.calls.Spans`) and the id and the time are as long as their markers (always, but for a
+    pinned clock), since then every event keeps its length."""
     gid, when = gen_id.encode(), str(created).encode()
-    if len(gid) != len(_ID_B) or len(when) != len(_CREATED_B):
-        return [t.replace(_ID_B, gid).replace(_CREATED_B, when) for t in templates]
-    blob = b"".join(templates).replace(_ID_B, gid).replace(_CREATED_B, when)
-    out, at = [], 0
-    for t in templates:
-        end = at + len(t)
-        out.append(blob[at:end])
-        at = end
-    return out
+    if isinstance(templates, Spans) and len(gid) == len(_ID_B) and len(when) == len(_CREATED_B):
+        return Spans(templates.blob.replace(_ID_B, gid).replace(_CREATED_B, when), templates.ends)
+    return [t.replace(_ID_B, gid).replace(_CREATED_B, when) for t in templates]
 
 
 @functools.lru_cache(maxsize=64)
@@ -175,7 +171,7 @@ class Prepared:
     facts: dict[str, Any] = field(default_factory=dict)  # what the journal entry records of the request itself
     raw: bytes | None = None  # non-streaming body template
     delay_ms: float = 0.0
-    events: list[bytes] = field(default_factory=list)  # stream event templates
+    events: Sequence[bytes] = ()  # stream event templates
     delays_ms: list[float] = field(default_factory=list)
     outcome: Outcome | None = None  # set on the journal entry up front (MID_STREAM_ERROR without streaming)
     disconnect: bool = False

@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
-from mockrouter.calls import Call, Reply, Stream, json_bytes
+from mockrouter.calls import Call, Reply, Stream, json_bytes, run_of
 from mockrouter.kinds import FaultKind, Outcome
 
 __all__ = ["AbortStream", "KEEPALIVE", "respond"]
@@ -129,7 +129,7 @@ class Responder:
                                 break
                             target = due
                         end += 1
-                body = events[i] if end == i + 1 else b"".join(events[i:end])
+                body = run_of(events, i, end)
                 last = end == count and stream.break_after is None  # the end of the stream goes in the same write
                 await send({"type": "http.response.body", "body": body, "more_body": not last})
                 sent += end - i
