@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from mockrouter.values import value
 from mockrouter.world import Endpoint
 
 __all__ = [
@@ -53,7 +54,7 @@ class Prefix:
     explicit: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class CachePlan:
     """What a request reads from the cache and writes to it on its serving endpoint."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from mockrouter import errors, seeding
@@ -23,6 +23,7 @@ from mockrouter.engine.simulation import Outcome
 from mockrouter.engine.usage import Usage, account, usage_block
 from mockrouter.kinds import Dialect, FaultKind, Profile
 from mockrouter.kinds import Outcome as JournalOutcome
+from mockrouter.values import value
 from mockrouter.world import Stub
 
 __all__ = ["Job", "dumps", "prepare", "sse"]
@@ -35,7 +36,7 @@ def sse(doc: Any) -> bytes:
     return b"data: " + (doc if isinstance(doc, bytes) else dumps(doc)) + b"\n\n"
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Job:
     """What the core worked out for a completion, as plain values."""
 

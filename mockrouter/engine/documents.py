@@ -8,13 +8,13 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from mockrouter.calls import json_bytes
 from mockrouter.engine.generation import Choice
 from mockrouter.engine.logprobs import logprobs, token_logprobs
 from mockrouter.engine.tokens import pieces
+from mockrouter.values import value
 
 __all__ = [
     "Served",
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Served:
     """Who served a completion, for the top-level fields."""
 

@@ -23,19 +23,20 @@ from mockrouter.engine import schemagen
 from mockrouter.engine.prose import Lorem, answer, reasoning_text
 from mockrouter.engine.shaped import Shape, render, shape_of
 from mockrouter.engine.tokens import Prompt, count_prompt, estimate_tokens, pieces, truncate
+from mockrouter.values import value
 
 # the token estimates stay importable from here: callers count a prompt and stream a choice by them
 __all__ = ["Choice", "Prompt", "Spec", "ToolCall", "count_prompt", "estimate_tokens", "generate", "pieces"]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class ToolCall:
     id: str
     name: str
     arguments: str
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Choice:
     index: int
     content: str | None
@@ -46,7 +47,7 @@ class Choice:
     reasoning_tokens: int
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Spec:
     reasoning: str = "none"
     #: the model's catalogue reasoning block: reasons whatever the request says / unless it is turned off

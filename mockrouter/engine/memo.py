@@ -24,6 +24,7 @@ from mockrouter.calls import Spans
 from mockrouter.engine.planner import Attempt
 from mockrouter.engine.usage import Usage
 from mockrouter.kinds import FaultKind, Outcome
+from mockrouter.values import value
 from mockrouter.world import Endpoint, Stub
 
 __all__ = [
@@ -137,7 +138,7 @@ def _overlay(
     return overlay
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Admission:
     """What the per-request checks of a completion need: the same values whether it is worked out or replayed."""
 

@@ -15,7 +15,7 @@ import bisect
 import itertools
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from mockrouter.engine.tokens import count_prompt
 from mockrouter.errors import MockRouterError
 from mockrouter.seeding import derive
 from mockrouter.state.protocol import Snapshot
+from mockrouter.values import value
 from mockrouter.world import Endpoint, Model, World
 
 __all__ = ["AUTO", "Attempt", "Plan", "plan", "resolve"]
@@ -39,7 +40,7 @@ PARAMETERS = tuple(
 _ALIASES = {"max_completion_tokens": "max_tokens", "reasoning_effort": "reasoning"}
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Attempt:
     model: Model
     endpoint: Endpoint
@@ -53,7 +54,7 @@ class Attempt:
         return {"model": self.model.id, "provider": self.provider, "tag": self.endpoint.tag, "byok": self.byok}
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Plan:
     requested: str
     attempts: tuple[Attempt, ...] = ()

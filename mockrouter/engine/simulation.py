@@ -17,6 +17,7 @@ from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault
 from mockrouter.kinds import FaultKind
 from mockrouter.state.protocol import Snapshot
+from mockrouter.values import value
 from mockrouter.world import Latency
 
 __all__ = ["Failure", "Outcome", "Timeline", "simulate", "user_text"]
@@ -31,7 +32,7 @@ class Failure:
     latency_ms: float
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Timeline:
     """When things happen, in unscaled milliseconds."""
 
@@ -53,7 +54,7 @@ class Timeline:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Outcome:
     served: Attempt | None
     failures: tuple[Failure, ...] = ()

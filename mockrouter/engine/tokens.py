@@ -17,15 +17,16 @@ import functools
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from mockrouter.values import value
 
 __all__ = ["Prompt", "count_prompt", "estimate_tokens", "pieces", "truncate"]
 
 _PIECE = re.compile(r"\s*\S+|\s+")
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Prompt:
     tokens: int
     media: int

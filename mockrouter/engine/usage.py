@@ -9,11 +9,11 @@ the 5% fee; ``cost_details.upstream_inference_cost`` is what the provider charge
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from mockrouter.kinds import Profile
+from mockrouter.values import value
 from mockrouter.world import Endpoint
 
 __all__ = ["BYOK_FEE", "Usage", "account", "affordable_tokens", "max_cost", "usage_block"]
@@ -22,7 +22,7 @@ BYOK_FEE = Decimal("0.05")
 _Q = Decimal("1e-12")
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Usage:
     prompt_tokens: int
     completion_tokens: int

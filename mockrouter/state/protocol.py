@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mockrouter.faults import Fault
+from mockrouter.values import value
 from mockrouter.world import ByokKey, Key, Stub, World
 
 __all__ = ["DAY", "AccountState", "KeyState", "Snapshot", "State", "StoreUnavailable"]
@@ -62,7 +63,7 @@ class KeyState:
         return round(sum(v[1] if byok else v[0] for d, v in self.days.items() if d >= first), 12)
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Snapshot:
     """What the planner may know about the account and the world's clock."""
 
