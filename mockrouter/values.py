@@ -8,10 +8,11 @@ the settings, the profiles) stays ``@dataclass(frozen=True)``, checked at run ti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar, dataclass_transform
+from typing import Any, Generic, TypeVar, dataclass_transform, overload
 
-__all__ = ["value"]
+__all__ = ["once", "value"]
 
 T = TypeVar("T")
 
@@ -19,3 +20,29 @@ T = TypeVar("T")
 @dataclass_transform(frozen_default=True)
 def value(cls: type[T]) -> type[T]:
     return dataclass(slots=True, unsafe_hash=True)(cls)
+
+
+class once(Generic[T]):
+    """``functools.cached_property`` without its lock (Python 3.11 takes one on every first read, which costs more
+    than most of what the per-request path caches): the value is worked out on first read and kept in the
+    instance's ``__dict__``, where later reads find it before this descriptor."""
+
+    def __init__(self, fn: Callable[[Any], T]) -> None:
+        self.fn, self.name = fn, fn.__name__
+        self.__doc__ = fn.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> once[T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, obj: object | None, owner: type | None = None) -> once[T] | T:
+        if obj is None:
+            return self
+        found: T = self.fn(obj)
+        obj.__dict__[self.name] = found
+        return found

@@ -9,7 +9,6 @@ the text of an answer or of reasoning :mod:`~mockrouter.engine.prose`; tool argu
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import string
@@ -23,7 +22,7 @@ from mockrouter.engine import schemagen
 from mockrouter.engine.prose import Lorem, answer, reasoning_text
 from mockrouter.engine.shaped import Shape, render, shape_of
 from mockrouter.engine.tokens import Prompt, count_prompt, estimate_tokens, pieces, truncate
-from mockrouter.values import value
+from mockrouter.values import once, value
 
 # the token estimates stay importable from here: callers count a prompt and stream a choice by them
 __all__ = ["Choice", "Prompt", "Spec", "ToolCall", "count_prompt", "estimate_tokens", "generate", "pieces"]
@@ -124,16 +123,16 @@ class _Request:
 
     # what only generated text needs (a stub's content needs none of it): worked out on first use
 
-    @functools.cached_property
+    @once
     def _messages(self) -> list[Mapping[str, Any]]:
         messages = self.body.get("messages")
         return [m for m in messages if isinstance(m, Mapping)] if isinstance(messages, list) else []
 
-    @functools.cached_property
+    @once
     def last_role(self) -> str:
         return str(self._messages[-1].get("role")) if self._messages else ""
 
-    @functools.cached_property
+    @once
     def _prompt_text(self) -> str:
         """The legacy ``prompt``'s text (the last string of a list)."""
         prompt = self.body.get("prompt")
@@ -141,18 +140,18 @@ class _Request:
             return next((p for p in reversed(prompt) if isinstance(p, str)), "")
         return prompt if isinstance(prompt, str) else ""
 
-    @functools.cached_property
+    @once
     def prefill(self) -> str:
         """An assistant message last (or a legacy prompt): the text the answer continues."""
         last = _text_of(self._messages[-1].get("content")) if self.last_role == "assistant" else ""
         return last or self._prompt_text
 
-    @functools.cached_property
+    @once
     def question(self) -> str:
         users = [m for m in self._messages if m.get("role") == "user"]
         return _text_of(users[-1].get("content")) if users else self._prompt_text
 
-    @functools.cached_property
+    @once
     def tools(self) -> list[_Tool]:
         listed = self.body.get("tools")
         return [
@@ -163,17 +162,17 @@ class _Request:
             and isinstance(f.get("name"), str)
         ]
 
-    @functools.cached_property
+    @once
     def format(self) -> Mapping[str, Any]:
         rf = self.body.get("response_format")
         return rf if isinstance(rf, Mapping) else {}
 
-    @functools.cached_property
+    @once
     def shape(self) -> Shape | None:
         """The shape the prompt asks the answer to have (engine.shaped)."""
         return shape_of(self.body)
 
-    @functools.cached_property
+    @once
     def topic(self) -> str:
         """A few words of the question's first clause (without its lead-in), for the answer to echo."""
         first = _CLAUSE.split(self.question.strip(), maxsplit=1)[0]
@@ -186,12 +185,12 @@ class _Request:
             words.pop()
         return " ".join(words)
 
-    @functools.cached_property
+    @once
     def echo(self) -> list[str]:
         """The words an answer may repeat: the question's proper names, else its topic."""
         return [n for n in _NAMES.findall(self.question) if n.lower() not in _LEAD] or self.topic.split()
 
-    @functools.cached_property
+    @once
     def keywords(self) -> set[str]:
         """The question's words that pick among tools (worked out only when there are tools to pick)."""
         return {w.lower() for w in re.findall(r"[A-Za-z]{3,}", self.question)} - _LEAD
