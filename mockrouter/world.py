@@ -110,12 +110,15 @@ class Endpoint:
     tool_choice_support: Mapping[str, bool] = field(default_factory=dict)
     #: prompt + completion price per token, for ordering (computed once)
     unit_price: float = field(init=False, default=0.0)
+    #: load balancing's weight: the inverse square of the price (per million tokens)
+    balance_weight: float = field(init=False, default=0.0)
     #: ``pricing`` as decimals (computed once: every request's cost reads them)
     decimal_pricing: Mapping[str, Decimal] = field(init=False, default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "decimal_pricing", {k: Decimal(v) for k, v in self.pricing.items()})
         object.__setattr__(self, "unit_price", float(self.price("prompt") + self.price("completion")))
+        object.__setattr__(self, "balance_weight", 1.0 / max(self.unit_price * 1e6, 1e-3) ** 2)
 
     @property
     def provider_name(self) -> str:

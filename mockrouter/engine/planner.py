@@ -92,9 +92,9 @@ def _price(e: Endpoint) -> float:
 
 def _stable(e: Endpoint, snap: Snapshot) -> bool:
     r = e.reliability
-    if r.down or e.provider.slug in snap.down or e.tag in snap.down or e.status < 0:
+    if r.down or e.status < 0 or (snap.down and (e.provider.slug in snap.down or e.tag in snap.down)):
         return False
-    return not any(o.start_s <= snap.elapsed_s < o.end_s for o in r.outages)
+    return not r.outages or not any(o.start_s <= snap.elapsed_s < o.end_s for o in r.outages)
 
 
 def _refs(values: Sequence[str] | None) -> list[str]:
@@ -120,6 +120,43 @@ def _filter(model: Model, body: Mapping[str, Any], snap: Snapshot, prompt_tokens
             candidates.append((e, False))
     if not candidates:
         raise errors.no_endpoints(model.id)
+    if prefs:
+        candidates = _preferred(model, prefs, candidates)
+    if body.get("tools") or body.get("tool_choice") not in (None, "none"):
+        tooled = [(e, b) for e, b in candidates if e.supports("tools")]
+        if not tooled:
+            raise errors.no_tool_endpoints()
+        candidates = tooled
+    if prefs and prefs.get("require_parameters"):
+        wanted = {_ALIASES.get(p, p) for p in PARAMETERS if body.get(p) is not None}
+        candidates = [(e, b) for e, b in candidates if all(e.supports(p) for p in wanted)]
+        if not candidates:
+            raise errors.MockRouterError(
+                404, f"No endpoints found that can handle the requested parameters for {model.id}."
+            )
+    wanted_out = body.get("max_completion_tokens") or body.get("max_tokens") or 0
+    fits = [
+        (e, b)
+        for e, b in candidates
+        if prompt_tokens + min(wanted_out, e.max_completion_tokens or wanted_out) <= e.context_length
+    ]
+    if not fits:
+        biggest = max(e.context_length for e, _ in candidates)
+        raise errors.bad_request(
+            f"This endpoint's maximum context length is {biggest} tokens. However, you requested about "
+            f"{prompt_tokens + wanted_out} tokens ({prompt_tokens} of text input, {wanted_out} in the output). "
+            'Please reduce the length of either one, or use the "middle-out" transform to compress your prompt '
+            "automatically.",
+            error_type="context_length_exceeded",
+        )
+    return fits
+
+
+def _preferred(
+    model: Model, prefs: Mapping[str, Any], candidates: list[tuple[Endpoint, bool]]
+) -> list[tuple[Endpoint, bool]]:
+    """The candidates the request's ``provider`` preferences allow (``only``, ``ignore``, ``quantizations``, data
+    policy, ``max_price``)."""
     only, ignore = _refs(prefs.get("only")), _refs(prefs.get("ignore"))
     if only or ignore:
         kept = [
@@ -159,34 +196,7 @@ def _filter(model: Model, body: Mapping[str, Any], snap: Snapshot, prompt_tokens
         candidates = [(e, b) for e, b in candidates if affordable(e)]
         if not candidates:
             raise errors.MockRouterError(404, f"No endpoints found for {model.id} that match your max_price.")
-    if body.get("tools") or body.get("tool_choice") not in (None, "none"):
-        tooled = [(e, b) for e, b in candidates if e.supports("tools")]
-        if not tooled:
-            raise errors.no_tool_endpoints()
-        candidates = tooled
-    if prefs.get("require_parameters"):
-        wanted = {_ALIASES.get(p, p) for p in PARAMETERS if body.get(p) is not None}
-        candidates = [(e, b) for e, b in candidates if all(e.supports(p) for p in wanted)]
-        if not candidates:
-            raise errors.MockRouterError(
-                404, f"No endpoints found that can handle the requested parameters for {model.id}."
-            )
-    wanted_out = body.get("max_completion_tokens") or body.get("max_tokens") or 0
-    fits = [
-        (e, b)
-        for e, b in candidates
-        if prompt_tokens + min(wanted_out, e.max_completion_tokens or wanted_out) <= e.context_length
-    ]
-    if not fits:
-        biggest = max(e.context_length for e, _ in candidates)
-        raise errors.bad_request(
-            f"This endpoint's maximum context length is {biggest} tokens. However, you requested about "
-            f"{prompt_tokens + wanted_out} tokens ({prompt_tokens} of text input, {wanted_out} in the output). "
-            'Please reduce the length of either one, or use the "middle-out" transform to compress your prompt '
-            "automatically.",
-            error_type="context_length_exceeded",
-        )
-    return fits
+    return candidates
 
 
 def _sort_key(sort: str) -> Any:
@@ -228,11 +238,12 @@ def _order(
         shared = sorted(shared, key=_sort_key(sort))
         strategy = f"sort:{sort}"
     else:
-        stable = [c for c in shared if _stable(c[0], snap)]
-        unstable = [c for c in shared if not _stable(c[0], snap)]
+        pool: list[tuple[Endpoint, bool]] = []
+        unstable: list[tuple[Endpoint, bool]] = []
+        for c in shared:
+            (pool if _stable(c[0], snap) else unstable).append(c)
         picked: list[tuple[Endpoint, bool]] = []
-        pool = list(stable)
-        weights = [1.0 / max(_price(e) * 1e6, 1e-3) ** 2 for e, _ in pool]
+        weights = [e.balance_weight for e, _ in pool]
         while pool:
             # what ``rnd.choices(range(len(pool)), weights)[0]`` picks, with the same one draw, without its overhead
             cumulative = list(itertools.accumulate(weights))
