@@ -200,6 +200,7 @@ _IN_BYTES = re.compile(("(?:" + _SPELLING + ")").encode())  # searched in the lo
 _IN_TEXT = re.compile('("(?:' + _SPELLING + ')"\\s*:\\s*")([^"\\\\]*)', re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1024)
 def is_secret(name: str) -> bool:
     return name.lower().replace("_", "-") in SECRET_NAMES
 
