@@ -40,11 +40,18 @@ def _run(stream: Stream) -> tuple[list[dict[str, Any]], list[float], list[tuple[
     return messages, stamps, ended
 
 
-def test_unpaced_stream_first_token_alone_then_the_rest_with_the_end():
+def test_unpaced_stream_sends_every_event_at_once_with_the_end():
     messages, _, ended = _run(Stream(events=list(EVENTS), delays_ms=[0.0] * len(EVENTS), time_scale=0))
     bodies = [m["body"] for m in messages]
-    assert bodies[0] == KEEPALIVE and bodies[1] == EVENTS[0]
-    assert bodies[2] == b"".join(EVENTS[1:])
+    assert bodies == [KEEPALIVE, b"".join(EVENTS)]
+    assert [m["more_body"] for m in messages] == [True, False]
+    assert ended == [("completed", len(EVENTS))]
+
+
+def test_paced_stream_with_no_delays_still_sends_the_first_token_alone():
+    messages, _, ended = _run(Stream(events=list(EVENTS), delays_ms=[0.0] * len(EVENTS), time_scale=1.0))
+    bodies = [m["body"] for m in messages]
+    assert bodies == [KEEPALIVE, EVENTS[0], b"".join(EVENTS[1:])]
     assert [m["more_body"] for m in messages] == [True, True, False]
     assert ended == [("completed", len(EVENTS))]
 
@@ -155,7 +162,13 @@ def test_json_reply_headers_and_body_go_out_in_one_write():
 
 def test_stream_headers_and_first_comment_go_out_in_one_write():
     writes = _wire(Reply(200, content_type="text/event-stream",
-                         stream=Stream(events=list(EVENTS), delays_ms=[0.0] * len(EVENTS), time_scale=0)))  # fmt: skip
+                         stream=Stream(events=list(EVENTS), delays_ms=[0.0] * len(EVENTS), time_scale=1.0)))  # fmt: skip
     assert writes[0] == b"http.response.start:http.response.body:" + KEEPALIVE
     assert writes[1] == b"http.response.body:" + EVENTS[0]
     assert len(writes) == 3
+
+
+def test_an_unpaced_stream_is_one_write():
+    writes = _wire(Reply(200, content_type="text/event-stream",
+                         stream=Stream(events=list(EVENTS), delays_ms=[0.0] * len(EVENTS), time_scale=0)))  # fmt: skip
+    assert writes == [b"http.response.start:http.response.body:" + KEEPALIVE + b"http.response.body:" + b"".join(EVENTS)]

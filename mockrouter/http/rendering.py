@@ -83,6 +83,10 @@ class Responder:
         headers = _SSE_HEADERS + [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.reply.headers.items()
         ]
+        start = {"type": "http.response.start", "status": 200, "headers": headers}
+        if not stream.time_scale and stream.break_after is None:
+            await self._unpaced(stream, send, cork, start)
+            return
         # the request body has been read: the next ASGI message is the client's disconnect
         gone: asyncio.Task[Message] = asyncio.get_running_loop().create_task(receive())  # type: ignore[arg-type]
         sent, ttft, outcome = 0, None, Outcome.COMPLETED
@@ -91,12 +95,7 @@ class Responder:
         events, delays, count = stream.events, stream.delays_ms, len(stream.events)
         i = 0
         try:
-            await _together(
-                send,
-                cork,
-                {"type": "http.response.start", "status": 200, "headers": headers},
-                {"type": "http.response.body", "body": KEEPALIVE, "more_body": True},
-            )
+            await _together(send, cork, start, {"type": "http.response.body", "body": KEEPALIVE, "more_body": True})
             while i < count:
                 if i == stream.break_after and i < count - 1:
                     if stream.break_kind == FaultKind.MID_STREAM and stream.error_event is not None:
@@ -152,6 +151,29 @@ class Responder:
             gone.cancel()
             if stream.on_end is not None:
                 stream.on_end(outcome, sent, ttft)
+
+    async def _unpaced(self, stream: Stream, send: Send, cork: Any, start: Message) -> None:
+        """A stream with nothing to wait for (time_scale 0) and no break: every event is due at once, so the
+        headers, the first comment and every event leave together, in one write (the same bytes a paced stream
+        sends over its course)."""
+        count, outcome, ttft = len(stream.events), Outcome.COMPLETED, None
+        try:
+            await _together(
+                send,
+                cork,
+                start,
+                {"type": "http.response.body", "body": KEEPALIVE, "more_body": True},
+                {"type": "http.response.body", "body": run_of(stream.events, 0, count), "more_body": False},
+            )
+            ttft = round((time.monotonic() - self.call.arrived) * 1000, 3) if self.call.arrived else None
+        except OSError:
+            outcome, count = Outcome.CANCELLED, 0
+        except asyncio.CancelledError:
+            outcome, count = Outcome.CANCELLED, 0
+            raise
+        finally:
+            if stream.on_end is not None:
+                stream.on_end(outcome, count, ttft)
 
     async def _keepalive_until(self, target: float, send: Send, every: float, gone: asyncio.Future[Any]) -> None:
         while not gone.done():
