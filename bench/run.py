@@ -473,6 +473,7 @@ class Report:
     ttft: dict[int, dict[str, Any]] = field(default_factory=dict)
     floor: dict[int, TtftSamples] = field(default_factory=dict)  # the same client against bench/floor.py
     cold: dict[str, list[float]] = field(default_factory=dict)
+    hollow: list[WrkResult] = field(default_factory=list)  # bench/hollow.py under the same-prompt chat load, c=64
     rss: list[tuple[int, int]] = field(default_factory=list)
     soak_non2xx: int = 0
     profiles: dict[str, tuple[int, list[tuple[float, str]], list[tuple[float, str]]]] = field(default_factory=dict)
@@ -548,6 +549,20 @@ class Report:
                 f"| {' / '.join(f'{r.rps:,.0f}' for r in mr)} | {' / '.join(f'{r.rps:,.0f}' for r in br)} "
                 f"| {per_round} | {mc:.0f} / {bc:.0f} ({bc / mc:.2f}x) | {p50:.1f} / {p99:.1f} | {errs} |"
             )
+        if self.hollow:
+            sc = next(s for s in SCENARIOS if s.key == "chat64")
+            _, b, _ = self.throughput(sc)
+            h = med([r.rps for r in self.hollow])
+            hc = med([r.cpu_us for r in self.hollow if r.cpu_us is not None])
+            bc = med([r.cpu_us for r in self.rounds[sc.key]["baseline"] if r.cpu_us is not None])
+            mc = med([r.cpu_us for r in self.rounds[sc.key]["mock"] if r.cpu_us is not None])
+            lines += ["", f"Where the time goes: `bench/hollow.py` is the mock's own app and server (routes, rendering, "
+                      f"the uvicorn protocol) with the engine replaced by a constant answer (the captured chat body), "
+                      f"under the {sc.label} load, after the rounds above: {h:,.0f} req/s ("
+                      f"{' / '.join(f'{r.rps:,.0f}' for r in self.hollow)}), {h / b:.2f}x the baseline, {hc:.0f} us "
+                      f"of server CPU a request against the baseline's {bc:.0f}. The rest of the mock's {mc:.0f} us "
+                      f"is its engine: auth, journal, memo, accounting, documents (and, for distinct prompts, "
+                      f"planning, simulation and generation)."]  # fmt: skip
         lines += ["", "## Time to first token (stub `ttft_ms: 100`, time_scale 1, streaming)", "",
                   "Client: time from writing the request to the arrival of the first `data:` line, taken from the "
                   "kernel's receive timestamp of the segment that carried it (`SO_TIMESTAMPNS`), so the load "
@@ -660,6 +675,21 @@ def throughput(report: Report, mock: Server, base: Server) -> None:
                 print(f"  round {r + 1} {sc.key:9} {name:8} {res.rps:10,.0f} req/s {res.cpu_us or 0:8.1f} CPU us/req"
                       + (f"  ({res.non2xx} non-2xx, {res.errors} socket errors)" if res.non2xx or res.errors else ""),
                       flush=True)  # fmt: skip
+
+
+def hollow_layer(report: Report, logdir: Path) -> None:
+    """The mock's HTTP layer alone (bench/hollow.py: its app and server with a constant engine), same chat load."""
+    port = free_port()
+    cmd = [sys.executable, str(BENCH / "hollow.py"), "--port", str(port), "--body", str(logdir / "bodies" / "chat.json")]
+    server = Server("hollow", cmd, port, logdir)
+    sc = next(s for s in SCENARIOS if s.key == "chat64")
+    try:
+        server.wait_ready()
+        wrk(server, sc, report.args.warmup)
+        report.hollow = [wrk(server, sc, report.args.duration) for _ in range(report.args.rounds)]
+        print(f"  hollow: {' / '.join(f'{r.rps:,.0f}' for r in report.hollow)} req/s", flush=True)
+    finally:
+        server.stop()
 
 
 def ttft(report: Report, logdir: Path) -> None:
@@ -787,6 +817,7 @@ def main() -> int:
         with running(base):
             base.wait_ready()
             throughput(report, mock, base)
+        hollow_layer(report, workdir)
         if not args.no_profile:
             for key in ("chat64d", "stream64d"):  # the distinct-prompt path: what the headline measures
                 sc = next(s for s in SCENARIOS if s.key == key)
