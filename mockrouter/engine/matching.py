@@ -4,16 +4,18 @@ when there are none. ``nearest`` ranks the stubs that did not fire by how few fi
 from __future__ import annotations
 
 import fnmatch
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockrouter.values import value
 from mockrouter.world import Stub
 
 __all__ = ["Diff", "Probe", "match", "nearest", "select"]
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Probe:
     """What stubs can match on, taken from a request."""
 
@@ -36,12 +38,18 @@ class Diff:
         return {"field": self.field, "expected": self.expected, "actual": self.actual}
 
 
+@functools.lru_cache(maxsize=4096)
+def _model_matches(model: str, pattern: str) -> bool:
+    """A model id against a stub's model pattern (a glob), worked out once per pair."""
+    return fnmatch.fnmatchcase(model, pattern)
+
+
 def match(stub: Stub, probe: Probe, scenario_state: str | None = None, hits: int = 0) -> list[Diff]:
     m = stub.match
     diffs: list[Diff] = []
     if m.path is not None and m.path != probe.path:
         diffs.append(Diff("path", m.path, probe.path))
-    if m.model is not None and not (probe.model and fnmatch.fnmatchcase(probe.model, m.model)):
+    if m.model is not None and not (probe.model and _model_matches(probe.model, m.model)):
         diffs.append(Diff("model", m.model, probe.model))
     if m.message is not None and not m.message.search(probe.message):
         diffs.append(Diff("message", m.message.pattern, probe.message[:200]))
