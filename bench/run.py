@@ -14,7 +14,7 @@ What it does (all on 127.0.0.1; every process it starts it stops again by its ow
 5. TTFT accuracy: a mock at time_scale 1 with a stub of ``ttft_ms: 100``; an asyncio client measures the time to the
    first ``data:`` line at c=64 and c=256 (client side), and the journal's ``ttft_ms`` (server side);
 6. cold start: spawn -> first 200 on ``/api/v1/models``;
-7. RSS: VmRSS idle and every 25,000 requests up to 100,000 (4 chats : 1 stream) on a fresh mock.
+7. RSS: VmRSS idle and every 25,000 requests up to 100,000 (4 chats : 1 stream, distinct prompts) on a fresh mock.
 
 Options: ``--rounds``, ``--duration`` (s per measurement), ``--quick`` (1 round of 3 s, smaller counts, for a smoke
 test), ``--out``. Needs ``wrk`` (``apt-get install -y wrk``) and, for the profile, ``py-spy`` in the venv.
@@ -610,7 +610,8 @@ class Report:
                 lines.append(f"| {name}: spawn -> first 200 on /api/v1/models | "
                              f"{' / '.join(f'{x:.0f}' for x in runs)} | {med(runs):.0f} ms | {target} | {result} |")  # fmt: skip
         if self.rss:
-            lines += ["", "Mock RSS (VmRSS), fresh process, time_scale 0, 4 non-streaming chats : 1 stream, c=64 "
+            lines += ["", "Mock RSS (VmRSS), fresh process, time_scale 0, 4 non-streaming chats : 1 stream, every request a "
+                      "different prompt (bench/soak.lua), c=64 "
                       f"({self.soak_non2xx} non-2xx):", "", "| requests | RSS MiB |", "| ---: | ---: |"]  # fmt: skip
             lines += [f"| {n:,} {'(idle)' if n == 0 else ''} | {kib / 1024:.1f} |" for n, kib in self.rss]
             lines += ["", f"Growth over the second half: {self.flat_growth():+.1f} MiB. "
