@@ -8,12 +8,13 @@ import random
 
 import pytest
 
-from mockrouter.calls import json_bytes
+from mockrouter.calls import Spans, json_bytes, run_of
 from mockrouter.engine.bodies import decode
 from mockrouter.engine.memo import CREATED_MARK, ID_MARK, fill, fill_all
 from mockrouter.engine.prose import Lorem, word_pool
 from mockrouter.errors import MockRouterError
 from mockrouter.seeding import fingerprint
+from mockrouter.values import once, value
 
 
 def _stdlib(doc):
@@ -99,7 +100,54 @@ def test_lorem_writes_faker_sentences_deterministically():
 def test_fill_all_is_fill_of_each(gen_id, created):
     events = [f'data: {{"id":"{ID_MARK}","created":{CREATED_MARK},"i":{i}}}\n\n'.encode() for i in range(20)]
     events.append(b"data: [DONE]\n\n")
-    assert fill_all(events, gen_id, created) == [fill(e, gen_id, created) for e in events]
+    expected = [fill(e, gen_id, created) for e in events]
+    assert fill_all(events, gen_id, created) == expected
+    # laid end to end in one buffer (how prepare keeps a stream): the same events, one replace when lengths hold
+    spans = Spans.framed([e[len(b"data: ") : -2] for e in events])
+    assert list(spans) == events
+    filled = fill_all(spans, gen_id, created)
+    assert list(filled) == expected
+    assert isinstance(filled, Spans) == (len(gen_id) == len(ID_MARK) and len(str(created)) == len(str(CREATED_MARK)))
+
+
+def test_spans_index_slice_and_run_like_a_list():
+    payloads = [b"a", b"", b'{"x":1}', b"[DONE]"]
+    spans = Spans.framed(payloads)
+    events = [b"data: " + p + b"\n\n" for p in payloads]
+    assert len(spans) == 4 and list(spans) == events and spans == events
+    assert spans[-1] == events[-1] and spans[1:3] == events[1:3]
+    for i in range(4):
+        for end in range(i + 1, 5):
+            assert spans.run(i, end) == run_of(events, i, end) == b"".join(events[i:end])
+    with pytest.raises(IndexError):
+        spans[4]
+    assert Spans.framed([]) == [] and len(Spans.framed([])) == 0
+
+
+def test_once_works_a_value_out_on_first_read_only():
+    calls = []
+
+    class Thing:
+        @once
+        def answer(self) -> int:
+            calls.append(1)
+            return 42
+
+    thing = Thing()
+    assert thing.answer == 42 and thing.answer == 42 and calls == [1]
+    assert Thing().answer == 42 and calls == [1, 1]
+    assert isinstance(Thing.__dict__["answer"], once)
+
+
+def test_value_records_hash_and_compare_like_frozen_dataclasses():
+    @value
+    class Point:
+        x: int
+        y: int = 0
+
+    assert Point(1, 2) == Point(1, 2) and hash(Point(1, 2)) == hash(Point(1, 2)) and Point(1) != Point(1, 2)
+    assert {Point(1, 2): "a"}[Point(1, 2)] == "a"
+    assert not hasattr(Point(1), "__dict__")  # slotted
 
 
 def test_lazy_record_is_made_on_first_read_with_what_was_written_before():

@@ -619,3 +619,26 @@ def test_pieces_of_generated_text_are_token_sized() -> None:
     parts = pieces(text)
     assert "".join(parts) == text and all(len(p.strip()) <= 8 for p in parts)
     assert abs(len(parts) - estimate_tokens(text)) <= estimate_tokens(text)
+
+
+def test_a_fixed_answer_draws_nothing_but_reasoning_and_tool_ids_still_do() -> None:
+    body = {"messages": [{"role": "user", "content": "Hi"}], "n": 3, "max_tokens": 2}
+    fixed = generate(body, 0, Spec(content="one two three four five"))
+    assert [c.content for c in fixed] == ["one two"] * 3 and all(c.finish_reason == "length" for c in fixed)
+    # a reasoning model answering a stub's content: its reasoning tokens are drawn, per seed
+    thinking = Spec(reasoning="hidden", reasoning_mandatory=True, content="fixed")
+    a, b = generate({**body, "max_tokens": 1000}, 1, thinking), generate({**body, "max_tokens": 1000}, 2, thinking)
+    assert all(c.content == "fixed" and c.reasoning_tokens > 0 for c in a)
+    assert [c.reasoning_tokens for c in a] != [c.reasoning_tokens for c in b]
+    # a stub's tool calls: fixed names and arguments, drawn ids (different per choice)
+    calls = generate(body | {"max_tokens": 1000}, 0, Spec(tool_calls=(("f", "{}"),)))
+    assert len({c.tool_calls[0].id for c in calls}) == 3 and all(c.tool_calls[0].name == "f" for c in calls)
+
+
+def test_the_fixed_answer_generator_refuses_a_draw() -> None:
+    from mockrouter.engine.generation import _NO_DRAWS
+
+    with pytest.raises(AssertionError):
+        _NO_DRAWS.random()
+    with pytest.raises(AssertionError):
+        _NO_DRAWS.randint(1, 6)
