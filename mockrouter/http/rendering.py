@@ -83,19 +83,29 @@ class Responder:
         headers = _SSE_HEADERS + [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.reply.headers.items()
         ]
-        start = {"type": "http.response.start", "status": 200, "headers": headers}
-        if not stream.time_scale and stream.break_after is None:
-            await self._unpaced(stream, send, cork, start)
-            return
-        # the request body has been read: the next ASGI message is the client's disconnect
-        gone: asyncio.Task[Message] = asyncio.get_running_loop().create_task(receive())  # type: ignore[arg-type]
         sent, ttft, outcome = 0, None, Outcome.COMPLETED
         scale = stream.time_scale
         target = self.call.arrived or time.monotonic()
         events, delays, count = stream.events, stream.delays_ms, len(stream.events)
+        opening: list[Message] = [
+            {"type": "http.response.start", "status": 200, "headers": headers},
+            {"type": "http.response.body", "body": KEEPALIVE, "more_body": True},
+        ]
+        loop = asyncio.get_running_loop()
+        unpaced = not scale and stream.break_after is None
+        if unpaced:
+            # unpaced and unbroken: every event is due at once, so all leave with the headers, in one write (the
+            # same bytes a paced stream sends over its course), and there is no wait to watch a disconnect during
+            opening.append({"type": "http.response.body", "body": run_of(events, 0, count), "more_body": False})
+            gone: asyncio.Future[Any] = loop.create_future()
+        else:  # the request body has been read: the next ASGI message is the client's disconnect
+            gone = loop.create_task(receive())  # type: ignore[arg-type]
         i = 0
         try:
-            await _together(send, cork, start, {"type": "http.response.body", "body": KEEPALIVE, "more_body": True})
+            await _together(send, cork, *opening)
+            if unpaced:
+                sent = i = count
+                ttft = self._since_arrival()
             while i < count:
                 if i == stream.break_after and i < count - 1:
                     if stream.break_kind == FaultKind.MID_STREAM and stream.error_event is not None:
@@ -133,7 +143,7 @@ class Responder:
                 await send({"type": "http.response.body", "body": body, "more_body": not last})
                 sent += end - i
                 if i == 0:
-                    ttft = round((time.monotonic() - self.call.arrived) * 1000, 3) if self.call.arrived else None
+                    ttft = self._since_arrival()
                     await asyncio.sleep(0)  # let other streams due now send their first token before our rest
                 i = end
             if outcome is Outcome.STALLED:
@@ -152,28 +162,9 @@ class Responder:
             if stream.on_end is not None:
                 stream.on_end(outcome, sent, ttft)
 
-    async def _unpaced(self, stream: Stream, send: Send, cork: Any, start: Message) -> None:
-        """A stream with nothing to wait for (time_scale 0) and no break: every event is due at once, so the
-        headers, the first comment and every event leave together, in one write (the same bytes a paced stream
-        sends over its course)."""
-        count, outcome, ttft = len(stream.events), Outcome.COMPLETED, None
-        try:
-            await _together(
-                send,
-                cork,
-                start,
-                {"type": "http.response.body", "body": KEEPALIVE, "more_body": True},
-                {"type": "http.response.body", "body": run_of(stream.events, 0, count), "more_body": False},
-            )
-            ttft = round((time.monotonic() - self.call.arrived) * 1000, 3) if self.call.arrived else None
-        except OSError:
-            outcome, count = Outcome.CANCELLED, 0
-        except asyncio.CancelledError:
-            outcome, count = Outcome.CANCELLED, 0
-            raise
-        finally:
-            if stream.on_end is not None:
-                stream.on_end(outcome, count, ttft)
+    def _since_arrival(self) -> float | None:
+        """Milliseconds since the request's first bytes were parsed (a stream's time to its first event)."""
+        return round((time.monotonic() - self.call.arrived) * 1000, 3) if self.call.arrived else None
 
     async def _keepalive_until(self, target: float, send: Send, every: float, gone: asyncio.Future[Any]) -> None:
         while not gone.done():
