@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["free_port", "serving", "stop"]
+__all__ = ["free_port", "per_worker", "serving", "stop"]
 
 
 def free_port() -> int:
@@ -62,3 +62,25 @@ def serving(
         yield url, process
     finally:
         stop(process, timeout=stop_timeout)
+
+
+@contextmanager
+def per_worker(url: str, attempts: int, timeout: float) -> Iterator[dict[int, httpx.Client]]:
+    """One keep-alive client per worker of a two-worker serve, keyed by the worker's pid (``/__mockrouter/health``
+    names it): new connections until the kernel has handed one to each worker, at most ``attempts``."""
+    found: dict[int, httpx.Client] = {}
+    try:
+        for _ in range(attempts):
+            client = httpx.Client(base_url=url, limits=httpx.Limits(max_connections=1), timeout=timeout)
+            pid = client.get("/__mockrouter/health").json()["worker"]
+            if pid in found:
+                client.close()
+                continue
+            found[pid] = client
+            if len(found) == 2:
+                break
+        assert len(found) == 2, "no connection ever reached a second worker"
+        yield found
+    finally:
+        for client in found.values():
+            client.close()

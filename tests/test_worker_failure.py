@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,7 @@ import pytest
 
 from mockrouter import Settings
 from tests.conftest import AUTH, KEY
-from tests.processes import serving
+from tests.processes import per_worker, serving
 
 CHAT = "/api/v1/chat/completions"
 BODY = {"model": "openai/gpt-5-mini", "messages": [{"role": "user", "content": "Hello there"}]}
@@ -34,32 +33,11 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]
     assert process.returncode == 0, log.read_text()
 
 
-@contextmanager
-def _pinned(url: str) -> Iterator[dict[int, httpx.Client]]:
-    """One keep-alive client per worker, keyed by the worker's pid."""
-    found: dict[int, httpx.Client] = {}
-    try:
-        for _ in range(200):
-            client = httpx.Client(base_url=url, limits=httpx.Limits(max_connections=1), timeout=20)
-            pid = client.get("/__mockrouter/health").json()["worker"]
-            if pid in found:
-                client.close()
-                continue
-            found[pid] = client
-            if len(found) == 2:
-                break
-        assert len(found) == 2, "no connection ever reached a second worker"
-        yield found
-    finally:
-        for client in found.values():
-            client.close()
-
-
 @pytest.mark.chaos
 @pytest.mark.socket
 def test_a_killed_worker_is_replaced_and_nothing_is_lost(served):
     url, log, _ = served
-    with _pinned(url) as clients:
+    with per_worker(url, attempts=200, timeout=20) as clients:
         _killed_under_load(url, log, clients)
 
 

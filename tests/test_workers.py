@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import AUTH, KEY
-from tests.processes import serving
+from tests.processes import per_worker, serving
 
 pytestmark = pytest.mark.socket
 
@@ -40,22 +40,10 @@ def server(redis_url: str) -> Iterator[str]:
 @pytest.fixture
 def two(server: str) -> Iterator[tuple[httpx.Client, httpx.Client]]:
     """Two clients, each on one keep-alive connection to a different worker; the mock reset."""
-    found: dict[int, httpx.Client] = {}
-    for _ in range(100):
-        client = httpx.Client(base_url=server, limits=httpx.Limits(max_connections=1), timeout=10)
-        pid = client.get("/__mockrouter/health").json()["worker"]
-        if pid in found:
-            client.close()
-            continue
-        found[pid] = client
-        if len(found) == 2:
-            break
-    assert len(found) == 2, "no connection ever reached a second worker"
-    a, b = found.values()
-    assert a.post("/__mockrouter/reset").status_code == 200
-    yield a, b
-    for client in found.values():
-        client.close()
+    with per_worker(server, attempts=100, timeout=10) as found:
+        a, b = found.values()
+        assert a.post("/__mockrouter/reset").status_code == 200
+        yield a, b
 
 
 def chat(client: httpx.Client, key: str = KEY, **body: object) -> httpx.Response:
