@@ -15,7 +15,12 @@ import orjson
 
 from mockrouter.kinds import FaultKind
 
-__all__ = ["Call", "Reply", "Spans", "Stream", "json_bytes", "run_of"]
+__all__ = ["DONE", "DONE_PAYLOAD", "SSE_DATA", "SSE_END", "Call", "Reply", "Spans", "Stream", "json_bytes", "run_of"]
+
+#: an SSE ``data:`` event is ``SSE_DATA + payload + SSE_END``; a chat stream ends with the ``[DONE]`` one
+SSE_DATA, SSE_END = b"data: ", b"\n\n"
+DONE_PAYLOAD = b"[DONE]"
+DONE = SSE_DATA + DONE_PAYLOAD + SSE_END
 
 
 def json_bytes(doc: Any) -> bytes:
@@ -55,7 +60,7 @@ class Spans(Sequence[bytes]):
         self.blob, self.ends = blob, ends
 
     @classmethod
-    def framed(cls, payloads: Iterable[bytes], lead: bytes = b"data: ", end: bytes = b"\n\n") -> Spans:
+    def framed(cls, payloads: Iterable[bytes], lead: bytes = SSE_DATA, end: bytes = SSE_END) -> Spans:
         """Each payload framed as ``lead + payload + end`` (an SSE ``data:`` event), in one join."""
         parts: list[bytes] = []
         ends: list[int] = []

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from mockrouter import errors, seeding
-from mockrouter.calls import Spans, json_bytes
+from mockrouter.calls import DONE_PAYLOAD, SSE_DATA, SSE_END, Spans, json_bytes
 from mockrouter.engine import generation
 from mockrouter.engine.bodies import reasoning_format, upstream_body, usage_requested
 from mockrouter.engine.caching import CachePlan, write_price
@@ -33,7 +33,7 @@ dumps = json_bytes
 
 def sse(doc: Any) -> bytes:
     """One ``data:`` event: a document, or its JSON already encoded (bytes)."""
-    return b"data: " + (doc if isinstance(doc, bytes) else dumps(doc)) + b"\n\n"
+    return SSE_DATA + (doc if isinstance(doc, bytes) else dumps(doc)) + SSE_END
 
 
 @value
@@ -151,7 +151,7 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
         }
         events.insert(0, (echo, 0))
         delays.insert(1, 0.0)
-    prepared.events = Spans.framed([*(d if isinstance(d, bytes) else dumps(d) for d, _ in events), b"[DONE]"])
+    prepared.events = Spans.framed([*(d if isinstance(d, bytes) else dumps(d) for d, _ in events), DONE_PAYLOAD])
     prepared.delays_ms = [*delays, 0.0]
     return prepared
 

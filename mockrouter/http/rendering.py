@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
-from mockrouter.calls import Call, Reply, Stream, json_bytes, run_of
+from mockrouter.calls import DONE, Call, Reply, Stream, json_bytes, run_of
 from mockrouter.kinds import FaultKind, Outcome
 
 __all__ = ["AbortStream", "KEEPALIVE", "respond"]
@@ -109,7 +109,7 @@ class Responder:
             while i < count:
                 if i == stream.break_after and i < count - 1:
                     if stream.break_kind == FaultKind.MID_STREAM and stream.error_event is not None:
-                        tail = stream.error_event + (b"data: [DONE]\n\n" if stream.done_after_error else b"")
+                        tail = stream.error_event + (DONE if stream.done_after_error else b"")
                         await send({"type": "http.response.body", "body": tail, "more_body": True})
                         outcome = Outcome.MID_STREAM_ERROR
                         break
