@@ -42,6 +42,8 @@ def test_replay_is_what_the_full_pipeline_answers(body):
     repeated = Mock(Settings(time_scale=0))
     with make_client(repeated) as c:
         first = c.post("/api/v1/chat/completions", json=body, headers=AUTH)
+        c.post("/api/v1/chat/completions", json=body, headers=AUTH)  # seen twice: its outcome is kept
+        assert repeated.memo.hits == 0
         second = c.post("/api/v1/chat/completions", json=body, headers=AUTH)
     assert repeated.memo.hits == 1
     fresh = Mock(Settings(time_scale=0))
@@ -60,7 +62,7 @@ def test_every_replay_is_charged_recorded_and_journaled(client, mock):
         r = chat(client, headers={"User-Agent": f"agent/{n}"})
         ids.append(r.json()["id"])
         costs.append(r.json()["usage"]["cost"])
-    assert mock.memo.hits == 4
+    assert mock.memo.hits == 3  # the first two are worked out (the memo keeps a request seen twice)
     assert len(set(ids)) == 5
     assert mock.state.key_state(KEY).usage == pytest.approx(sum(costs), abs=1e-12)
     for n, gen_id in enumerate(ids):
@@ -150,7 +152,7 @@ def test_free_model_window_counts_replays():
     with make_client(mock) as c:
         codes = [chat(c, model="deepseek/deepseek-chat-v3-0324:free").status_code for _ in range(21)]
     assert codes[:20] == [200] * 20 and codes[20] == 429
-    assert mock.memo.hits == 20  # the 21st was a replay too, refused by the window
+    assert mock.memo.hits == 19  # all but the first two were replays (the 21st too, refused by the window)
 
 
 def test_settings_change_and_reset_forget_the_memo(client, mock):
@@ -179,3 +181,20 @@ def test_timed_outages_turn_the_memo_off():
                  for _ in range(3)]  # fmt: skip
     assert codes == [200, 200, 200]
     assert mock.memo.hits == 0 and len(mock.memo) == 0
+
+
+def _say(text: str) -> list[dict[str, str]]:
+    return [{"role": "user", "content": text}]
+
+
+def test_requests_seen_once_are_not_kept(client, mock):
+    for n in range(10):
+        assert chat(client, messages=_say(f"distinct prompt {n}")).status_code == 200
+    assert len(mock.memo) == 0 and mock.memo.hits == 0
+    chat(client, messages=_say("distinct prompt 3"))  # the second sighting: worked out again, then kept
+    assert len(mock.memo) == 1 and mock.memo.hits == 0
+    chat(client, messages=_say("distinct prompt 3"))
+    assert mock.memo.hits == 1
+    client.post("/__mockrouter/reset")
+    chat(client, messages=_say("distinct prompt 4"))  # the reset forgot its sighting too
+    assert len(mock.memo) == 0

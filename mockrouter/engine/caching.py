@@ -89,6 +89,8 @@ def _digest(text: str) -> str:
 
 def implicit_prefixes(body: Mapping[str, Any], prompt_tokens: int) -> list[Prefix]:
     """Every cacheable prefix of the prompt, longest last: from the minimum, one per block."""
+    if prompt_tokens < IMPLICIT_MIN_TOKENS:  # too short to cache: not worth writing its text out
+        return []
     text = "".join(_canonical(body))
     total = min(prompt_tokens, len(text) // _CHARS_PER_TOKEN)
     out = []

@@ -23,7 +23,7 @@ from mockrouter.engine.completion import Job, prepare
 from mockrouter.engine.embeddings import prepare_embeddings, prompt_tokens
 from mockrouter.engine.exchange import Exchange
 from mockrouter.engine.matching import Probe, nearest, select
-from mockrouter.engine.memo import Admission, Memo, Prepared, fill, fill_all, fill_record
+from mockrouter.engine.memo import Admission, Memo, Prepared, Sightings, fill, fill_all, fill_record
 from mockrouter.engine.planner import Plan, plan
 from mockrouter.engine.responses import to_chat
 from mockrouter.engine.simulation import Outcome, simulate, user_text
@@ -38,10 +38,10 @@ from mockrouter.state.journal import Entry, Journal
 from mockrouter.state.protocol import KeyState, State
 from mockrouter.world import Stub, World
 
-__all__ = ["Completions"]
+__all__ = ["GENERATED_CACHE", "Completions"]
 
 _ROUTING_KEYS = ("stream", "stream_options", "usage", "provider", "models", "route", "transforms", "plugins")
-_GENERATED_CACHE = 2048
+GENERATED_CACHE = 2048  # generated choices kept (from their second sighting on)
 _MEMO_BODY_BYTES = 64 * 1024
 
 
@@ -55,6 +55,7 @@ class Completions(Admissions):
     clock: seeding.Clock
     memo: Memo
     _generated: dict[tuple[int, str, generation.Spec], tuple[generation.Choice, ...]]
+    _generations_seen: Sightings
     _memoizable: bool
 
     @property
@@ -361,9 +362,10 @@ class Completions(Admissions):
         cached = self._generated.get(key)
         if cached is None:
             cached = generation.generate(body, seed, spec, fp)
-            self._generated[key] = cached
-            if len(self._generated) > _GENERATED_CACHE:
-                self._generated.pop(next(iter(self._generated)))
+            if self._generations_seen.again(key):  # kept from the second sighting on, as the memo's outcomes
+                self._generated[key] = cached
+                if len(self._generated) > GENERATED_CACHE:
+                    self._generated.pop(next(iter(self._generated)))
         return cached
 
     def _finisher(self, entry: Entry, call: Call) -> Callable[[str, int, float | None], None]:

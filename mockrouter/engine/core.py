@@ -21,10 +21,10 @@ from mockrouter.contract.operations import Auth, Operation, Params, Surface
 from mockrouter.engine import admin, catalogue, keys  # noqa: F401 - their handlers register themselves
 from mockrouter.engine.auth import authenticate, bearer, user_id
 from mockrouter.engine.bodies import JOURNAL_BODY_BYTES, decode, journal_body
-from mockrouter.engine.completions import Completions
+from mockrouter.engine.completions import GENERATED_CACHE, Completions
 from mockrouter.engine.exchange import Exchange
 from mockrouter.engine.handlers import HANDLERS, Handler, OpRequest
-from mockrouter.engine.memo import Memo
+from mockrouter.engine.memo import Memo, Sightings
 from mockrouter.engine.replay import find_recording, replay_reply
 from mockrouter.errors import MockRouterError
 from mockrouter.fixtures import load_for
@@ -66,6 +66,7 @@ class Mock(Completions):
         self.memo = Memo()
         self._profile = profile(s.profile)
         self._generated = {}
+        self._generations_seen = Sightings(4 * GENERATED_CACHE)
         self._cache: dict[tuple[str, ...], bytes] = {}  # answers that depend only on the (immutable) world
         self._memoizable = not any(e.reliability.outages for m in self.world.models.values() for e in m.endpoints)
         self.handlers: dict[str, Handler] = HANDLERS  # completions are the core's own (``Completions``)

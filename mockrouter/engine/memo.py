@@ -34,6 +34,7 @@ __all__ = [
     "Lazy",
     "Memo",
     "Prepared",
+    "Sightings",
     "fill",
     "fill_all",
     "fill_record",
@@ -213,12 +214,38 @@ def prepared_for(
     )
 
 
+class Sightings:
+    """Which keys have been seen before: a cache keeps what a key worked out from its second sighting on, so a
+    load where every request differs (an eval run, an agent loop) does not pay for storing, and later evicting,
+    what nothing asks for again. Only the keys' hashes are held (``size`` at most, then forgotten all at once); a
+    collision only keeps something one sighting early."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._seen: set[int] = set()
+
+    def again(self, key: Hashable) -> bool:
+        """Whether ``key`` was seen before (it is seen now)."""
+        digest = hash(key)
+        if digest in self._seen:
+            return True
+        if len(self._seen) >= self.size:
+            self._seen.clear()
+        self._seen.add(digest)
+        return False
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+
 class Memo:
-    """Bounded map of request key -> :class:`Prepared`, valid while the state's epoch is unchanged."""
+    """Bounded map of request key -> :class:`Prepared`, valid while the state's epoch is unchanged; a request's
+    outcome is kept from its second sighting on (:class:`Sightings`)."""
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
         self._items: OrderedDict[Hashable, Prepared] = OrderedDict()
+        self._sightings = Sightings(4 * size)
         self.hits = 0
 
     def get(self, key: Hashable, epoch: int) -> Prepared | None:
@@ -229,6 +256,9 @@ class Memo:
         return found
 
     def put(self, key: Hashable, prepared: Prepared) -> None:
+        """Keep ``prepared`` for ``key`` if the key has been put before."""
+        if not self._sightings.again(key):
+            return
         self._items[key] = prepared
         self._items.move_to_end(key)
         while len(self._items) > self.size:
@@ -236,6 +266,7 @@ class Memo:
 
     def clear(self) -> None:
         self._items.clear()
+        self._sightings.clear()
 
     def __len__(self) -> int:
         return len(self._items)

@@ -95,8 +95,11 @@ class Journal:
     def open(self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str]) -> Entry:
         """Start an entry for an arriving request (it is in the journal from that moment on), its credentials
         redacted (:data:`SECRET_NAMES`)."""
-        safe = {k: (redact_value(k, v) if is_secret(k) else v) for k, v in headers.items()}
-        entry = Entry(self._next_id(), time.time(), method, path, redact_query(query), safe)
+        safe = dict(headers)
+        for name in headers:
+            if name in SECRET_NAMES or ("_" in name or not name.islower()) and is_secret(name):
+                safe[name] = redact_value(name, safe[name])
+        entry = Entry(self._next_id(), time.time(), method, path, redact_query(query) if query else "", safe)
         self._add(entry)
         return entry
 
