@@ -11,12 +11,13 @@ import hashlib
 import json
 import random
 import string
+import struct
 import time
 from typing import Any
 
 import orjson
 
-__all__ = ["Clock", "fingerprint", "rng", "derive"]
+__all__ = ["Clock", "Draws", "derive", "fingerprint", "rng", "stream"]
 
 _ALNUM = string.ascii_letters + string.digits
 #: random bytes -> alphanumerics in one ``bytes.translate`` (256 = 4 x 62 + 8: the first 8 are a little likelier)
@@ -42,7 +43,55 @@ def derive(seed: int, *parts: object) -> int:
 
 def rng(seed: int, fingerprint: str, purpose: str) -> random.Random:
     """An independent random stream for one purpose ("generation", "simulation", "routing", ...)."""
-    return random.Random(derive(seed, fingerprint, purpose))
+    return stream(seed, fingerprint, purpose)
+
+
+def stream(*parts: object) -> Draws:
+    """The random stream named by ``parts`` (the text :func:`derive` digests)."""
+    return Draws("\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass"))
+
+
+_WORDS = struct.Struct("<8Q").unpack
+_TO_UNIT = 2.0**-53
+
+
+class Draws(random.Random):
+    """A ``random.Random`` whose numbers are BLAKE2b of its key and a block counter, eight 64-bit words a block.
+
+    Made in well under a microsecond: seeding a Mersenne Twister costs ~4 us, more than all the draws a request
+    makes from it (a few dozen). Every method of ``random.Random`` works (they draw through :meth:`random` and
+    :meth:`getrandbits`); the same key gives the same numbers in every process and release of Python."""
+
+    def __init__(self, key: bytes) -> None:  # not random.Random's: that would seed a Mersenne Twister
+        self._key, self._block = key, 0
+        self._left = list(_WORDS(hashlib.blake2b(key, digest_size=64).digest()))
+        self.gauss_next = None
+
+    def seed(self, a: object = None, version: int = 2) -> None:
+        raise TypeError("a Draws stream is fixed by its key")
+
+    def _refill(self) -> list[int]:
+        self._block += 1
+        block = self._key + b"\x1f" + str(self._block).encode()
+        self._left = list(_WORDS(hashlib.blake2b(block, digest_size=64).digest()))
+        return self._left
+
+    def random(self) -> float:
+        left = self._left or self._refill()
+        return (left.pop() >> 11) * _TO_UNIT
+
+    def getrandbits(self, k: int, /) -> int:
+        if 0 < k <= 64:
+            left = self._left or self._refill()
+            return left.pop() >> (64 - k)
+        if k < 0:
+            raise ValueError("number of bits must be non-negative")
+        out = got = 0
+        while got < k:
+            left = self._left or self._refill()
+            out |= left.pop() << got
+            got += 64
+        return out & ((1 << k) - 1)
 
 
 class Clock:

@@ -178,3 +178,29 @@ def test_the_core_fingerprints_a_body_as_generation_does():
     from mockrouter.engine import completions, generation
 
     assert set(completions._ROUTING_KEYS) == generation._IGNORED
+
+
+def test_draws_are_a_seeded_random_stream_per_purpose() -> None:
+    from mockrouter import seeding
+
+    a, b = seeding.rng(7, "fp", "routing"), seeding.rng(7, "fp", "routing")
+    assert [a.random() for _ in range(20)] == [b.random() for _ in range(20)]  # past the first block of eight
+    others = [seeding.rng(7, "fp", "generation/0"), seeding.rng(8, "fp", "routing"), seeding.rng(7, "fq", "routing")]
+    firsts = {round(r.random(), 12) for r in [seeding.rng(7, "fp", "routing"), *others]}
+    assert len(firsts) == 4  # purpose, seed and fingerprint each make another stream
+    r = seeding.rng(1, "fp", "stats")
+    values = [r.random() for _ in range(20_000)]
+    assert all(0.0 <= v < 1.0 for v in values)
+    assert abs(sum(values) / len(values) - 0.5) < 0.01
+    assert sorted({r.randint(1, 6) for _ in range(600)}) == [1, 2, 3, 4, 5, 6]
+    assert r.getrandbits(0) == 0 and 0 <= r.getrandbits(7) < 128
+    wide = [r.getrandbits(160) for _ in range(50)]
+    assert all(0 <= w < 1 << 160 for w in wide) and max(wide).bit_length() > 150
+    assert len(r.randbytes(20)) == 20
+    deck = list(range(10))
+    r.shuffle(deck)
+    assert sorted(deck) == list(range(10)) and r.choice("xyz") in "xyz"
+    with pytest.raises(TypeError):
+        r.seed(3)
+    with pytest.raises(ValueError):
+        r.getrandbits(-1)

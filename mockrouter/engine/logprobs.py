@@ -6,11 +6,10 @@ the seed), so a replay or a stream sends the same numbers. Tokens are the stream
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from mockrouter.engine.tokens import pieces
-from mockrouter.seeding import derive
+from mockrouter.seeding import stream
 
 __all__ = ["MAX_TOP", "logprobs", "token_logprobs"]
 
@@ -32,7 +31,7 @@ def token_logprobs(text: str, top: int, *key: object) -> list[dict[str, Any]]:
     """One entry per token of ``text``, each with ``top`` alternatives (the chosen token first)."""
     out = []
     for position, token in enumerate(pieces(text)):
-        rnd = random.Random(derive(0, "logprobs", *key, position, token))
+        rnd = stream(0, "logprobs", *key, position, token)
         chosen = round(-rnd.expovariate(6.0), 6)
         alternatives = [_entry(token, chosen)]
         value = chosen

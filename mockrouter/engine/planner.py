@@ -19,7 +19,7 @@ from dataclasses import field
 from decimal import Decimal
 from typing import Any
 
-from mockrouter import errors
+from mockrouter import errors, seeding
 from mockrouter.engine.tokens import count_prompt
 from mockrouter.errors import MockRouterError
 from mockrouter.seeding import derive
@@ -307,7 +307,7 @@ def plan(
     requested = body.get("model") or AUTO
     fallbacks = [m for m in body.get("models") or () if isinstance(m, str)]
     model_ids = list(dict.fromkeys([requested, *fallbacks] if body.get("model") else (fallbacks or [requested])))
-    rnd = rnd or random.Random(derive(seed, fingerprint, "routing"))
+    rnd = rnd or seeding.rng(seed, fingerprint, "routing")
     attempts: list[Attempt] = []
     model_errors: list[tuple[str, MockRouterError]] = []
     router = None
