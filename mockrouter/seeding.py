@@ -60,7 +60,8 @@ class Draws(random.Random):
 
     Made in well under a microsecond: seeding a Mersenne Twister costs ~4 us, more than all the draws a request
     makes from it (a few dozen). Every method of ``random.Random`` works (they draw through :meth:`random` and
-    :meth:`getrandbits`); the same key gives the same numbers in every process and release of Python."""
+    :meth:`getrandbits`, or, for a range, one word scaled to it); the same key gives the same numbers in every
+    process and release of Python."""
 
     def __init__(self, key: bytes) -> None:  # not random.Random's: that would seed a Mersenne Twister
         self._key, self._block = key, 0
@@ -79,6 +80,18 @@ class Draws(random.Random):
     def random(self) -> float:
         left = self._left or self._refill()
         return (left.pop() >> 11) * _TO_UNIT
+
+    def _randbelow(self, n: int) -> int:
+        """``[0, n)`` from one word (multiply and shift: uneven by at most n / 2**64), for ``randrange``,
+        ``choice``, ``shuffle`` and ``sample``."""
+        left = self._left or self._refill()
+        return (left.pop() * n) >> 64
+
+    def randint(self, a: int, b: int) -> int:
+        if b < a:
+            raise ValueError(f"empty range in randint({a}, {b})")
+        left = self._left or self._refill()
+        return a + ((left.pop() * (b - a + 1)) >> 64)
 
     def getrandbits(self, k: int, /) -> int:
         if 0 < k <= 64:

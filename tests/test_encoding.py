@@ -204,3 +204,8 @@ def test_draws_are_a_seeded_random_stream_per_purpose() -> None:
         r.seed(3)
     with pytest.raises(ValueError):
         r.getrandbits(-1)
+    with pytest.raises(ValueError):
+        r.randint(3, 2)
+    assert {r.randint(5, 5) for _ in range(5)} == {5} and {r.randrange(3) for _ in range(300)} == {0, 1, 2}
+    picks = [r.choice(range(4)) for _ in range(8000)]
+    assert all(abs(picks.count(v) - 2000) < 200 for v in range(4))  # even, within 10%
