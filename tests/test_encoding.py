@@ -168,9 +168,13 @@ def test_lazy_record_is_made_on_first_read_with_what_was_written_before():
     assert record["cancelled"] is True and record["id"] == "gen-1-abc" and record["user_agent"] == "ua"
     assert record.get("_account") == "a" and made == ["template"]
     assert dict(record)["created_at"].startswith("2023-11-14")
-    overlay, shared = pickle.loads(pickle.dumps(record.maps[0])), pickle.loads(pickle.dumps(record.maps[1]))
+    overlay, shared = pickle.loads(pickle.dumps(record.overlay())), pickle.loads(pickle.dumps(record.template))
     assert type(overlay) is dict and type(shared) is dict
     assert dict(ChainMap(overlay, shared)) == dict(record) and made == ["template"]
+    assert list(record) == list(ChainMap(overlay, shared)) and len(record) == len(dict(record))  # the same order
+    assert type(pickle.loads(pickle.dumps(record))) is dict
+    del record["user_agent"]
+    assert "user_agent" not in record and record["id"] == "gen-1-abc"
 
 
 def test_the_core_fingerprints_a_body_as_generation_does():

@@ -322,8 +322,9 @@ class Completions(Admissions):
         if p.outcome is not None:
             entry.outcome = p.outcome
         request_body = p.facts.get("body")
+        # the record reads the journal's copy of the headers (credentials redacted): the request's own are let go
         record = fill_record(
-            p.record, gen_id, created, ex.call.headers, request_body if isinstance(request_body, dict) else {}
+            p.record, gen_id, created, entry.headers, request_body if isinstance(request_body, dict) else {}
         )
         self.state.remember(gen_id, record)
         headers = {"X-Generation-Id": gen_id} if p.id_header else {}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import secrets
-from collections import ChainMap, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +34,7 @@ __all__ = [
     "Lazy",
     "Memo",
     "Prepared",
+    "Record",
     "Sightings",
     "fill",
     "fill_all",
@@ -111,11 +112,68 @@ class Lazy(MutableMapping[str, Any]):
 
 def fill_record(
     template: MutableMapping[str, Any], gen_id: str, created: int, headers: Mapping[str, str], body: Mapping[str, Any]
-) -> ChainMap[str, Any]:
-    """A generation record from its template: the id, time and the request's own headers laid over it (the template
-    is shared, never changed: later changes such as ``cancelled`` go to the overlay too). Both are :class:`Lazy`:
-    made when the record is first read."""
-    return ChainMap(Lazy(functools.partial(_overlay, template, gen_id, created, headers, body)), template)
+) -> Record:
+    """A generation record from its template: the id, the time and the request's own headers laid over it."""
+    return Record(template, gen_id, created, headers, body)
+
+
+class Record(MutableMapping[str, Any]):
+    """A generation record: its ``template`` (shared by the replays, never changed) under the request's own
+    :meth:`overlay` (the id, the time and its headers), made on first read: most records are never read. What is
+    written goes to the overlay (before it is made, it waits for it: a stream's finish). One object a request;
+    pickled as a plain dict."""
+
+    __slots__ = ("_body", "_created", "_gen_id", "_headers", "_later", "_over", "template")
+
+    def __init__(
+        self,
+        template: MutableMapping[str, Any],
+        gen_id: str,
+        created: int,
+        headers: Mapping[str, str],
+        body: Mapping[str, Any],
+    ) -> None:
+        self.template, self._gen_id, self._created, self._headers, self._body = template, gen_id, created, headers, body
+        self._over: dict[str, Any] | None = None
+        self._later: dict[str, Any] | None = None
+
+    def overlay(self) -> dict[str, Any]:
+        over = self._over
+        if over is None:
+            over = _overlay(self.template, self._gen_id, self._created, self._headers, self._body)
+            if self._later:
+                over.update(self._later)
+            self._over, self._later = over, None
+        return over
+
+    def __getitem__(self, key: str) -> Any:
+        over = self.overlay()
+        return over[key] if key in over else self.template[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if self._over is not None:
+            self._over[key] = value
+        elif self._later is None:
+            self._later = {key: value}
+        else:
+            self._later[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.overlay()[key]
+
+    def _keys(self) -> dict[str, None]:
+        keys = dict.fromkeys(self.template)  # the template's order, then what only the overlay has
+        keys.update(dict.fromkeys(self.overlay()))
+        return keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (dict, (dict(self),))
 
 
 def _overlay(

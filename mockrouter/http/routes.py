@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -18,16 +18,45 @@ from mockrouter.engine.completion import dumps
 from mockrouter.engine.core import Mock
 from mockrouter.errors import MockRouterError, envelope
 from mockrouter.http.rendering import AbortStream, respond
+from mockrouter.state.journal import is_secret
 
 __all__ = ["FastRoutes", "read_call", "routes"]
 
 log = logging.getLogger("mockrouter")
 
 
+#: header names as the server gave them -> (lower-case text, whether a credential); and the text of the header values
+#: clients send again and again (never a credential's): decoded once, one string shared by every request and journal
+#: entry that carries it
+_NAMES: dict[bytes, tuple[str, bool]] = {}
+_VALUES: dict[bytes, str] = {}
+_NAMES_HELD, _VALUES_HELD = 512, 4096
+
+
+def _headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    out = {}
+    for k, v in raw:
+        known = _NAMES.get(k)
+        if known is None:
+            name = k.decode("latin-1").lower()
+            known = (name, is_secret(name))
+            if len(_NAMES) < _NAMES_HELD:
+                _NAMES[k] = known
+        value = _VALUES.get(v)
+        if value is None:
+            value = v.decode("latin-1")
+            if not known[1]:
+                if len(_VALUES) >= _VALUES_HELD:
+                    _VALUES.clear()
+                _VALUES[v] = value
+        out[known[0]] = value
+    return out
+
+
 async def read_call(scope: Scope, receive: Receive, max_bytes: int) -> Call:
     """The plain call, read straight from ASGI; bodies over ``max_bytes`` are not read past the limit."""
     arrived = scope.get("mockrouter.arrived") or time.monotonic()
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    headers = _headers(scope["headers"])
     method: str = scope["method"]
     too_large = False
     chunks: list[bytes] = []
