@@ -198,3 +198,16 @@ def test_requests_seen_once_are_not_kept(client, mock):
     client.post("/__mockrouter/reset")
     chat(client, messages=_say("distinct prompt 4"))  # the reset forgot its sighting too
     assert len(mock.memo) == 0
+
+
+def test_sightings_remember_keys_until_wiped():
+    from mockrouter.engine.memo import Sightings
+
+    seen = Sightings(100)
+    keys = range(100)  # small ints hash to themselves: no collision to allow for
+    assert not any(seen.again(k) for k in keys)
+    assert all(seen.again(k) for k in keys)
+    assert seen.again(100) is False  # the 101st new key wipes the map first
+    assert not any(seen.again(k) for k in keys)  # ... so the others are new again
+    seen.clear()
+    assert seen.again(0) is False

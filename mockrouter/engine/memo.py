@@ -78,24 +78,27 @@ class Lazy(MutableMapping[str, Any]):
     def __init__(self, make: Callable[[], dict[str, Any]]) -> None:
         self._make: Callable[[], dict[str, Any]] | None = make
         self._doc: dict[str, Any] | None = None
-        self._later: dict[str, Any] = {}
+        self._later: dict[str, Any] | None = None  # made when something is written before the dict
 
     def _built(self) -> dict[str, Any]:
         if self._doc is None:
             assert self._make is not None
             doc = self._make()
-            doc.update(self._later)
-            self._doc, self._make, self._later = doc, None, {}
+            if self._later:
+                doc.update(self._later)
+            self._doc, self._make, self._later = doc, None, None
         return self._doc
 
     def __getitem__(self, key: str) -> Any:
         return self._built()[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
-        if self._doc is None:
-            self._later[key] = value
-        else:
+        if self._doc is not None:
             self._doc[key] = value
+        elif self._later is None:
+            self._later = {key: value}
+        else:
+            self._later[key] = value
 
     def __delitem__(self, key: str) -> None:
         del self._built()[key]
