@@ -173,6 +173,9 @@ def test_lazy_record_is_made_on_first_read_with_what_was_written_before():
     assert dict(ChainMap(overlay, shared)) == dict(record) and made == ["template"]
     assert list(record) == list(ChainMap(overlay, shared)) and len(record) == len(dict(record))  # the same order
     assert type(pickle.loads(pickle.dumps(record))) is dict
+    from mockrouter.state.protocol import LayeredRecord
+
+    assert isinstance(record, LayeredRecord)  # a shared store pickles its template once, not per record
     del record["user_agent"]
     assert "user_agent" not in record and record["id"] == "gen-1-abc"
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from mockrouter.faults import Fault
 from mockrouter.values import value
 from mockrouter.world import ByokKey, Key, Stub, World
 
-__all__ = ["DAY", "AccountState", "KeyState", "Snapshot", "State", "StoreUnavailable"]
+__all__ = ["DAY", "AccountState", "KeyState", "LayeredRecord", "Snapshot", "State", "StoreUnavailable"]
 
 DAY = 86_400
 _DAY = DAY
@@ -71,6 +71,16 @@ class Snapshot:
     elapsed_s: float
     down: frozenset[str]
     sticky: Mapping[str, str] = field(default_factory=dict)  # model id -> the endpoint tag a live cache sticks to
+
+
+@runtime_checkable
+class LayeredRecord(Protocol):
+    """A generation record as the engine makes it (``engine.memo.Record``): a ``template`` shared by the requests
+    that replay it, under the request's own ``overlay()`` (a shared store pickles the template once)."""
+
+    template: MutableMapping[str, Any]
+
+    def overlay(self) -> dict[str, Any]: ...
 
 
 class State(Protocol):

@@ -1,7 +1,7 @@
 """Generation records in the shared Redis store (``GET /generation`` on any worker finds any worker's).
 
 Each worker keeps the last ``size`` records it made (plain writes, no script: the store holds at most workers x
-``size``) in one hash, pickled: a ``memo.Record``'s overlay and its template's pickle (a template is
+``size``) in one hash, pickled: a record's overlay and its template's pickle (``protocol.LayeredRecord``) (a template is
 shared by repeated requests: pickled once). Later changes to a record (a stream's finish, from the worker that
 made it) go to a hash of their own per generation, as JSON, applied by a Lua script only while the record exists.
 """
@@ -15,7 +15,7 @@ from collections import ChainMap, deque
 from collections.abc import MutableMapping
 from typing import Any
 
-from mockrouter.engine.memo import Record
+from mockrouter.state.protocol import LayeredRecord
 from mockrouter.state.redis_keys import text
 from mockrouter.state.scripts import UPDATE
 from mockrouter.state.store import Encodings, Store, pairs
@@ -40,7 +40,7 @@ class GenerationRecords:
 
     def remember(self, gen_id: str, record: MutableMapping[str, Any]) -> None:
         """Queue the record's write, and the removal of the oldest this worker keeps beyond ``size``."""
-        if isinstance(record, Record):
+        if isinstance(record, LayeredRecord):
             raw = pickle.dumps((record.overlay(), self._templates(record.template)), _PICKLE)
         else:
             raw = pickle.dumps((dict(record), None), _PICKLE)
