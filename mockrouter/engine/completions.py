@@ -99,7 +99,8 @@ class Completions(Admissions):
             faults.append(stub.fault)
         faults.extend(self.state.faults())
         active = [f for f in faults if self.state.take_fault(f)]
-        entry.faults = [f.as_dict() for f in active]
+        if active:
+            entry.faults = [f.as_dict() for f in active]
         fp = seeding.fingerprint({k: v for k, v in body.items() if k not in _ROUTING_KEYS})
         for fault in active:
             if fault.kind.answers_at_once:

@@ -41,6 +41,9 @@ def redact(secret: str | None) -> str | None:
 
 @dataclass(slots=True)
 class Entry:
+    """One request as the journal keeps it (the lists start as one shared empty tuple: most entries keep them
+    empty, and nothing appends to them: each is assigned whole)."""
+
     id: int
     time: float
     method: str
@@ -59,16 +62,16 @@ class Entry:
     outcome: str = Outcome.PENDING  # a kinds.Outcome (kept as its text in the journal's JSON and the shared store)
     error: str | None = None
     stub: str | None = None
-    near_misses: list[dict[str, Any]] = field(default_factory=list)
-    attempts: list[dict[str, Any]] = field(default_factory=list)
+    near_misses: Sequence[dict[str, Any]] = ()
+    attempts: Sequence[dict[str, Any]] = ()
     usage: dict[str, Any] | None = None
     cost: float | None = None
     generation_id: str | None = None
     duration_ms: float | None = None
     ttft_ms: float | None = None
     chunks: int = 0
-    violations: list[dict[str, str]] = field(default_factory=list)
-    faults: list[dict[str, Any]] = field(default_factory=list)
+    violations: Sequence[dict[str, str]] = ()
+    faults: Sequence[dict[str, Any]] = ()
     retry_after: str | None = None
     done: bool = False
     worker: int | None = None  # the serving process's id when several workers share a journal
