@@ -211,3 +211,21 @@ def test_sightings_remember_keys_until_wiped():
     assert not any(seen.again(k) for k in keys)  # ... so the others are new again
     seen.clear()
     assert seen.again(0) is False
+
+
+@pytest.mark.parametrize("body", BODIES[:2], ids=["json", "stream"])
+def test_every_sighting_carries_its_own_id_and_time(body):
+    """The first sighting is written with its id and time at once, the second with markers spliced (and kept), the
+    third replayed: each answer carries its own generation id and the current time, in every event."""
+    import time
+
+    mock = Mock(Settings(time_scale=0))
+    with make_client(mock) as c:
+        answers = [c.post("/api/v1/chat/completions", json=body, headers=AUTH) for _ in range(3)]
+    assert mock.memo.hits == 1
+    for r in answers:
+        ids = set(re.findall(rb'"id":"(gen-[^"]+)"', r.content))
+        assert ids == {r.headers["x-generation-id"].encode()}
+        stamps = {int(t) for t in re.findall(rb'"created":(\d+)', r.content)}
+        assert len(stamps) == 1 and abs(stamps.pop() - time.time()) < 5
+    assert len({r.headers["x-generation-id"] for r in answers}) == 3

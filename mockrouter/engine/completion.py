@@ -60,9 +60,12 @@ class Job:
         return self.dialect is Dialect.TEXT
 
 
-def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> Prepared:
-    """Everything about a served completion except its id and time (see ``mockrouter.engine.memo``);
-    ``replayable``: whether nothing but a break forbids a replay."""
+def prepare(
+    job: Job, admission: Admission, *, epoch: int, replayable: bool, stamp: tuple[str, int] | None = None
+) -> Prepared:
+    """Everything about a served completion except its id and time (see ``mockrouter.engine.memo``), or, given
+    ``stamp``, with them (a completion the memo will not keep); ``replayable``: whether nothing but a break forbids
+    a replay."""
     outcome, body, profile = job.outcome, job.body, job.profile
     attempt = outcome.served
     assert attempt is not None
@@ -83,9 +86,10 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
     )
     include = profile.usage_always or usage_requested(body)
     block = usage_block(usage, profile, include)
+    gen_id, created = stamp or (ID_MARK, CREATED_MARK)
     served = Served(
-        ID_MARK,
-        CREATED_MARK,
+        gen_id,
+        created,
         model.id,
         endpoint.provider_name,
         endpoint.native_finish_reason,
@@ -116,6 +120,7 @@ def prepare(job: Job, admission: Admission, *, epoch: int, replayable: bool) -> 
         break_kind=timeline.break_kind,
         stall_ms=timeline.stall_ms,
         replayable=replayable and timeline.break_kind is None,
+        stamp=stamp,
     )
     if job.request is not None:
         return _responses(job, prepared, served, choices[0], usage_doc(usage, include), exclude, mid_error)

@@ -146,14 +146,18 @@ class Completions(Admissions):
             return self.error_reply(outcome.error, ex, delay_ms=outcome.timeline.wait_ms)
         replayable = not active and not (stub is not None and stub.fault is not None)
         if embedding:
+            keep = replayable and self._keeps(ex)
             prepared = prepare_embeddings(
                 body, outcome, seed, fp, self.profile, ks.account.id, admission, epoch=ex.epoch, replayable=replayable
             )
         else:
             cache = self._prompt_cache(ks, outcome, body, prompt.tokens)
             replayable = replayable and not cache.stored  # the cache changes with every such request
+            keep = replayable and self._keeps(ex)
             job = self._job(body, seed, fp, stream, dialect, stub, prompt, outcome, ks, request, cache)
-            prepared = prepare(job, admission, epoch=ex.epoch, replayable=replayable)
+            # what the memo will not keep is written with its own id and time at once: nothing to splice in later
+            stamp = None if keep else (self.clock.generation_id(seed, fp), self.clock.now())
+            prepared = prepare(job, admission, epoch=ex.epoch, replayable=replayable, stamp=stamp)
         prepared.facts = {
             "body": entry.body,
             "model": entry.model,
@@ -161,9 +165,13 @@ class Completions(Admissions):
             "near_misses": entry.near_misses,
             "attempts": entry.attempts,
         }
-        if prepared.replayable and ex.memo_key is not None:
+        if keep and prepared.replayable and ex.memo_key is not None:
             self.memo.put(ex.memo_key, prepared)
         return self._deliver(ex, ks, prepared)
+
+    def _keeps(self, ex: Exchange) -> bool:
+        """Whether the memo will keep what this request works out (a request seen before: see ``Memo.keeps``)."""
+        return ex.memo_key is not None and self.memo.keeps(ex.memo_key)
 
     def _job(
         self,
@@ -316,8 +324,10 @@ class Completions(Admissions):
         if short is not None:  # another worker spent it since the checks: the check and debit are one step
             assert a.endpoint is not None
             raise errors.insufficient_credits(a.wanted, affordable_tokens(a.endpoint, a.prompt_tokens, short, a.byok))
-        gen_id = self.clock.generation_id(p.seed, p.fp)
-        created = self.clock.now()
+        if p.stamp is None:
+            gen_id, created = self.clock.generation_id(p.seed, p.fp), self.clock.now()
+        else:
+            gen_id, created = p.stamp
         entry.served_model, entry.provider, entry.generation_id = p.served_model, p.provider, gen_id
         entry.usage, entry.cost = p.usage, p.cost
         if p.outcome is not None:
@@ -338,19 +348,19 @@ class Completions(Admissions):
                 headers,
                 delay_ms=p.delay_ms,
                 disconnect=p.disconnect,
-                raw=fill(p.raw, gen_id, created),
+                raw=p.raw if p.stamp else fill(p.raw, gen_id, created),
                 time_scale=scale,
                 on_end=on_end,
             )
         stream = Stream(
-            events=fill_all(p.events, gen_id, created),
+            events=p.events if p.stamp else fill_all(p.events, gen_id, created),
             delays_ms=p.delays_ms,
             time_scale=scale,
             keepalive_s=self.settings.keepalive_s,
             break_after=p.break_after,
             break_kind=p.break_kind,
             stall_ms=p.stall_ms,
-            error_event=fill(p.error_event, gen_id, created) if p.error_event is not None else None,
+            error_event=p.error_event if p.stamp or p.error_event is None else fill(p.error_event, gen_id, created),
             done_after_error=self.settings.done_after_error,
             on_end=self._finisher(entry, ex.call),
         )

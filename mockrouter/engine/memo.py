@@ -243,6 +243,9 @@ class Prepared:
     stall_ms: float = 0.0
     error_event: bytes | None = None
     replayable: bool = True
+    #: the generation id and ``created`` the documents were written with, for a completion served once (never
+    #: kept): nothing to splice in; None: the markers are in (``fill``)
+    stamp: tuple[str, int] | None = None
 
 
 def prepared_for(
@@ -316,10 +319,11 @@ class Memo:
         self.hits += 1
         return found
 
+    def keeps(self, key: Hashable) -> bool:
+        """Whether what ``key`` works out now is to be kept (:meth:`put`): it has been seen before."""
+        return self._sightings.again(key)
+
     def put(self, key: Hashable, prepared: Prepared) -> None:
-        """Keep ``prepared`` for ``key`` if the key has been put before."""
-        if not self._sightings.again(key):
-            return
         self._items[key] = prepared
         self._items.move_to_end(key)
         while len(self._items) > self.size:
