@@ -216,3 +216,15 @@ def test_draws_are_a_seeded_random_stream_per_purpose() -> None:
     assert {r.randint(5, 5) for _ in range(5)} == {5} and {r.randrange(3) for _ in range(300)} == {0, 1, 2}
     picks = [r.choice(range(4)) for _ in range(8000)]
     assert all(abs(picks.count(v) - 2000) < 200 for v in range(4))  # even, within 10%
+
+
+def test_a_run_is_framed_as_its_events_one_by_one() -> None:
+    from mockrouter.calls import Run, Spans
+
+    texts = [" one", " two", ' "three"', "", " f\u00fcnf", "\ud800"]  # a quote, an empty piece, non-ASCII, a surrogate
+    run = Run.of(b'{"c":', texts, b"}")
+    assert run.parts[-1] == b'"\\ud800"' and len(run) == 6  # what orjson refuses: the standard library's escape
+    bulk = Spans.framed([b"first", run, Run(b"x", [], b"y"), b"[DONE]"])
+    single = Spans.framed([b"first", *run.payloads(), b"[DONE]"])
+    assert (bulk.blob, bulk.ends) == (single.blob, single.ends)
+    assert list(bulk) == [b"data: first\n\n", *(b"data: " + p + b"\n\n" for p in run.payloads()), b"data: [DONE]\n\n"]

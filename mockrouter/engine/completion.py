@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from mockrouter import errors, seeding
-from mockrouter.calls import DONE_PAYLOAD, SSE_DATA, SSE_END, Spans, json_bytes
+from mockrouter.calls import DONE_PAYLOAD, SSE_DATA, SSE_END, Run, Spans, json_bytes
 from mockrouter.engine import generation
 from mockrouter.engine.bodies import reasoning_format, upstream_body, usage_requested
 from mockrouter.engine.caching import CachePlan, write_price
@@ -156,7 +156,7 @@ def prepare(
         }
         events.insert(0, (echo, 0))
         delays.insert(1, 0.0)
-    prepared.events = Spans.framed([*(d if isinstance(d, bytes) else dumps(d) for d, _ in events), DONE_PAYLOAD])
+    prepared.events = Spans.framed([*(d if isinstance(d, Run) else dumps(d) for d, _ in events), DONE_PAYLOAD])
     prepared.delays_ms = [*delays, 0.0]
     return prepared
 
@@ -169,10 +169,13 @@ def _delay_ms(timeline: Any, choices: tuple[generation.Choice, ...]) -> float:
 
 
 def _pacing(job: Job, timeline: Any, events: Sequence[tuple[Any, int]]) -> list[float]:
+    """The delay before each event (the first: the time to first token), for events carrying ``tokens`` (a
+    :class:`Run` stands for its events, each carrying its tokens)."""
     if not job.paced:  # nothing will sleep: skip drawing the pacing
-        return [0.0] * len(events)
+        return [0.0] * sum(len(d) if isinstance(d, Run) else 1 for d, _ in events)
+    tokens = [n for d, n in events for _ in range(len(d) if isinstance(d, Run) else 1)]
     rnd = seeding.rng(job.seed, job.fp, "timing")
-    return [timeline.ttft_ms, *timeline.delays([n for _, n in events[1:]], rnd)] if events else []
+    return [timeline.ttft_ms, *timeline.delays(tokens[1:], rnd)] if tokens else []
 
 
 def _responses(

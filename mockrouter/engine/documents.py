@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from mockrouter.calls import json_bytes
+from mockrouter.calls import Run, json_bytes
 from mockrouter.engine.generation import Choice
 from mockrouter.engine.logprobs import logprobs, token_logprobs
 from mockrouter.engine.tokens import pieces
@@ -143,15 +143,16 @@ _HOLE_B = json_bytes(_HOLE)
 
 def _encoded(
     doc_for: Callable[[int, str], dict[str, Any]], index: int, parts: Sequence[str]
-) -> list[dict[str, Any]] | list[bytes]:
-    """``doc_for(index, part)`` for every part, encoded: the document is encoded once around a placeholder and each
-    part's JSON string spliced in (the bytes encoding each document would give: a chunk has no other string like it)."""
+) -> list[tuple[dict[str, Any] | Run, int]]:
+    """``doc_for(index, part)`` for every part, one token each: a few as documents; more as one :class:`Run`, the
+    document encoded once around a placeholder and each part's JSON string spliced in (the bytes encoding each
+    document would give: a chunk has no other string like it)."""
     if len(parts) < 4:
-        return [doc_for(index, p) for p in parts]
+        return [(doc_for(index, p), 1) for p in parts]
     head, hole, tail = json_bytes(doc_for(index, _HOLE)).partition(_HOLE_B)
     if not hole or _HOLE_B in tail:
-        return [doc_for(index, p) for p in parts]
-    return [head + json_bytes(p) + tail for p in parts]
+        return [(doc_for(index, p), 1) for p in parts]
+    return [(Run.of(head, parts, tail), 1)]
 
 
 def _delta_choice(
@@ -167,10 +168,10 @@ def chat_chunks(
     *,
     exclude_reasoning: bool = False,
     max_pieces: int | None = None,
-) -> list[tuple[dict[str, Any] | bytes, int]]:
+) -> list[tuple[dict[str, Any] | Run, int]]:
     """Every ``data:`` payload of a stream with the tokens each carries (for pacing), ``[DONE]`` excluded; the
-    pieces of a long answer come already encoded (bytes)."""
-    out: list[tuple[dict[str, Any] | bytes, int]] = []
+    pieces of a long answer come already encoded, as one :class:`Run` (its tokens: each event's)."""
+    out: list[tuple[dict[str, Any] | Run, int]] = []
 
     def add(index: int, delta: dict[str, Any], tokens: int, content: bool = False) -> None:
         out.append((_chunk(served, [_delta_choice(index, delta)], content), tokens))
@@ -222,7 +223,7 @@ def chat_chunks(
         if served.top_logprobs is not None:  # each piece carries its own logprobs
             add_content(c)
         else:  # the pieces encoded once around a placeholder
-            out.extend((doc, 1) for doc in _encoded(content, c.index, pieces(c.content or "", max_pieces)))
+            out += _encoded(content, c.index, pieces(c.content or "", max_pieces))
         finish = _delta_choice(
             c.index, {"role": "assistant", "content": ""}, c.finish_reason, _native(served, c.finish_reason)
         )
@@ -278,7 +279,7 @@ def text_body(served: Served, choices: Sequence[Choice], usage: Mapping[str, Any
 
 def text_chunks(
     served: Served, choices: Sequence[Choice], usage: Mapping[str, Any] | None, max_pieces: int | None = None
-) -> list[tuple[dict[str, Any] | bytes, int]]:
+) -> list[tuple[dict[str, Any] | Run, int]]:
     def chunk(choice: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": served.id,
@@ -292,9 +293,9 @@ def text_chunks(
     def piece(index: int, part: str) -> dict[str, Any]:
         return chunk({"text": part, "index": index, "logprobs": None, "finish_reason": None})
 
-    out: list[tuple[dict[str, Any] | bytes, int]] = []
+    out: list[tuple[dict[str, Any] | Run, int]] = []
     for c in choices:
-        out.extend((doc, 1) for doc in _encoded(piece, c.index, pieces(c.content or "", max_pieces)))
+        out += _encoded(piece, c.index, pieces(c.content or "", max_pieces))
         last = {
             "text": "",
             "index": c.index,
