@@ -369,7 +369,10 @@ class Completions(Admissions):
     def _generate(
         self, body: dict[str, Any], seed: int, spec: generation.Spec, fp: str
     ) -> tuple[generation.Choice, ...]:
-        """``generation.generate`` is a pure function of (body, seed, spec): memoized, bounded."""
+        """``generation.generate`` is a pure function of (body, seed, spec): memoized, bounded (a stub's fixed answer
+        is made again: cheaper than hashing its spec to look it up)."""
+        if spec.content is not None and not spec.tool_calls:
+            return generation.generate(body, seed, spec, fp)
         key = (seed, fp, spec)
         cached = self._generated.get(key)
         if cached is None:

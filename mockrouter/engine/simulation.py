@@ -105,7 +105,6 @@ def _attempt_error(
     snap: Snapshot,
     faults: Iterable[Fault],
     rnd: random.Random,
-    text: str,
 ) -> MockRouterError | None:
     e, model = attempt.endpoint, attempt.model
     r = e.reliability
@@ -146,7 +145,8 @@ def _attempt_error(
             return errors.provider_error(
                 status, name, model=model.id, is_byok=attempt.byok, retry_after=r.retry_after_s
             )
-    if e.moderation is not None:
+    if e.moderation is not None:  # the user's text is read only for an endpoint that moderates
+        text = user_text(body)
         lowered = text.lower()
         if any(word.lower() in lowered for word in e.moderation.flag):
             return errors.moderation_flagged(model.id, name, list(e.moderation.reasons), text)
@@ -164,13 +164,12 @@ def simulate(
     """Try each attempt in order until one serves; failures before the first token fail over."""
     if not plan.attempts:
         return Outcome(None, error=plan.error)
-    text = user_text(body)
     first = plan.attempts[0]
     failures: list[Failure] = []
     waited = 0.0
     for attempt in plan.attempts:
         lat = latency or attempt.endpoint.latency
-        err = _attempt_error(attempt, first, body, snap, faults, rnd, text)
+        err = _attempt_error(attempt, first, body, snap, faults, rnd)
         if err is not None:
             spent = min(_ttft(lat, rnd), 250.0) * 0.5
             failures.append(Failure(attempt, err, spent))
