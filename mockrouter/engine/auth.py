@@ -26,9 +26,9 @@ def bearer(headers: Mapping[str, str]) -> str | None:
     return token.strip()
 
 
-def authenticate(headers: Mapping[str, str], state: State, profile: Profile, strict: bool) -> KeyState:
-    """The caller's key state; 401 when there is no usable key (OpenRouter's exact wording)."""
-    token = bearer(headers)
+def authenticate(token: str | None, state: State, profile: Profile, strict: bool) -> KeyState:
+    """The state of the caller's key (``token``: the call's :func:`bearer` token); 401 when there is no usable key
+    (OpenRouter's exact wording)."""
     if token is None:
         raise errors.no_auth(profile.no_auth_message)
     if not _TOKEN.match(token):

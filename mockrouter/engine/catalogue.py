@@ -68,7 +68,12 @@ def _filtered(
 
 @handles("listModels")
 def list_models(engine: Engine, req: OpRequest) -> Reply:
-    key = ("models", engine.profile.name, *sorted(f"{k}={v}" for k, v in req.params.items()))
+    params = req.params
+    key = (
+        ("models", engine.profile.name, *sorted(f"{k}={v}" for k, v in params.items()))
+        if params
+        else ("models", engine.profile.name)
+    )
     return engine.cached(key, lambda: _models(engine, req))
 
 

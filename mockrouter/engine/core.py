@@ -126,9 +126,10 @@ class Mock(Completions):
         if admin_call:
             self.state.begin()  # a shared store's state: see what other workers changed
             return self._admin(call, op, path_params or {})  # type: ignore[arg-type]
-        self.state.begin(bearer(call.headers))
+        token = bearer(call.headers)
+        self.state.begin(token)
         entry = self.journal.open(call.method, call.path, call.query, call.headers)
-        ex = Exchange(call, entry)
+        ex = Exchange(call, entry, token)
         reply: Reply | None = None
         try:
             recorded = self._recorded(ex) if self.world.recordings else None
@@ -155,9 +156,11 @@ class Mock(Completions):
         """Declared auth, parameters and body, then the handler."""
         if op.requires and not getattr(self.profile, op.requires):
             raise _no_route(ex.call, "")  # the profile's API has no such operation (e.g. launch: no embeddings)
-        params = Params(op, op.parse_params(ex.call.query, path_params))
         if op.completion:
+            if op.params:  # checked, though the completions read none
+                op.parse_params(ex.call.query, path_params)
             return self.complete(op, ex)
+        params = Params(op, op.parse_params(ex.call.query, path_params))
         caller = self.authenticate(ex) if op.auth is Auth.KEY else None
         body = None
         if op.request is not None:
@@ -168,7 +171,7 @@ class Mock(Completions):
 
     def _admin(self, call: Call, op: Operation, path_params: Mapping[str, str]) -> Reply:
         """An admin operation: not journaled (WireMock's rule), errors in the same envelope."""
-        ex = Exchange(call, Entry(0, time.time(), call.method, call.path))
+        ex = Exchange(call, Entry(0, time.time(), call.method, call.path), bearer(call.headers))
         try:
             if not self._admin_allowed(call):
                 raise MockRouterError(403, "The admin API is only reachable from loopback or with the admin token")
@@ -231,7 +234,7 @@ class Mock(Completions):
     # ------------------------------------------------------------------ shared steps
 
     def authenticate(self, ex: Exchange) -> KeyState:
-        ks = authenticate(ex.call.headers, self.state, self.profile, self.settings.strict_keys)
+        ks = authenticate(ex.token, self.state, self.profile, self.settings.strict_keys)
         ex.ks = ks
         ex.entry.key = redact(ks.key.key)
         ex.entry.key_hash = key_digest(ks.key.key)

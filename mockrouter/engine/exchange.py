@@ -17,6 +17,7 @@ __all__ = ["Exchange"]
 class Exchange:
     call: Call
     entry: Entry
+    token: str | None = None  # the bearer token of the call's Authorization header (read once)
     ks: KeyState | None = None
     memo_key: Hashable | None = None
     epoch: int = 0  # the state's epoch as the request arrived (before its own stub hits move it on)

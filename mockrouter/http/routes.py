@@ -135,19 +135,23 @@ class FastRoutes:
 
     def __init__(self, app: ASGIApp, mock: Mock) -> None:
         self.app, self.mock = app, mock
-        self.routes = {url: by_method for url, by_method in _grouped(Surface.API).items() if "{" not in url}
+        #: path -> (method -> operation, the methods as an ``Allow`` header says them)
+        self.routes = {
+            url: (by_method, _allowed(by_method)) for url, by_method in _grouped(Surface.API).items() if "{" not in url
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         scope.setdefault("mockrouter.arrived", time.monotonic())
-        by_method = self.routes.get(scope["path"])
-        if by_method is None:
+        route = self.routes.get(scope["path"])
+        if route is None:
             await self.app(scope, receive, send)
             return
+        by_method, allowed = route
         call = await read_call(scope, receive, self.mock.settings.max_body_bytes)
-        reply = self.mock.handle(call, by_method.get(call.method), allowed=_allowed(by_method))
+        reply = self.mock.handle(call, by_method.get(call.method), allowed=allowed)
         try:
             await respond(reply, call)(scope, receive, send)
         except (AbortStream, OSError):

@@ -147,7 +147,10 @@ class MemoryState:
         ks.account.usage = round(ks.account.usage + cost, 12)
         ks.usage = round(ks.usage + cost, 12)
         ks.byok_usage = round(ks.byok_usage + byok_cost, 12)
-        day = ks.days.setdefault(int(now // _DAY), [0.0, 0.0])
+        today = int(now // _DAY)
+        day = ks.days.get(today)
+        if day is None:
+            day = ks.days[today] = [0.0, 0.0]
         day[0] += cost
         day[1] += byok_cost
         if len(ks.days) > 31:
