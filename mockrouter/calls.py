@@ -180,3 +180,5 @@ class Reply:
     content_type: str = "application/json"
     time_scale: float = 1.0
     on_end: Callable[[str, int, float | None], None] | None = None
+    #: the response head's header lines as rendering encoded them (a reply served again is not encoded again)
+    head: list[tuple[bytes, bytes]] | None = None

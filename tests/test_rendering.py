@@ -172,3 +172,14 @@ def test_an_unpaced_stream_is_one_write():
     writes = _wire(Reply(200, content_type="text/event-stream",
                          stream=Stream(events=list(EVENTS), delays_ms=[0.0] * len(EVENTS), time_scale=0)))  # fmt: skip
     assert writes == [b"http.response.start:http.response.body:" + KEEPALIVE + b"http.response.body:" + b"".join(EVENTS)]
+
+
+def test_a_reply_served_again_keeps_its_encoded_head(client, mock):
+    """``/models`` answers every request with the same cached reply: its head is encoded once, and every response
+    is the same bytes with the right length."""
+    first, second = client.get("/api/v1/models"), client.get("/api/v1/models")
+    assert first.status_code == second.status_code == 200 and first.content == second.content
+    assert int(second.headers["content-length"]) == len(second.content)
+    replies = [r for r in mock._cache.values() if r.raw == first.content]
+    assert len(replies) == 1 and replies[0].head is not None
+    assert (b"content-length", str(len(first.content)).encode()) in replies[0].head

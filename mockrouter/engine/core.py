@@ -67,7 +67,9 @@ class Mock(Completions):
         self._profile = profile(s.profile)
         self._generated = {}
         self._generations_seen = Sightings(4 * GENERATED_CACHE)
-        self._cache: dict[tuple[str, ...], bytes] = {}  # answers that depend only on the (immutable) world
+        #: answers that depend only on the (immutable) world: the same reply for every such request (replies are
+        #: never changed once made; rendering keeps its encoded head on it)
+        self._cache: dict[tuple[str, ...], Reply] = {}
         self._memoizable = not any(e.reliability.outages for m in self.world.models.values() for e in m.endpoints)
         self.handlers: dict[str, Handler] = HANDLERS  # completions are the core's own (``Completions``)
 
@@ -99,12 +101,12 @@ class Mock(Completions):
             self.journal.clear()
 
     def cached(self, key: tuple[str, ...], build: Callable[[], Any]) -> Reply:
-        raw = self._cache.get(key)
-        if raw is None:
-            raw = json_bytes(build())
+        reply = self._cache.get(key)
+        if reply is None:
+            reply = Reply(200, raw=json_bytes(build()))
             if len(self._cache) < _CACHE_SIZE:
-                self._cache[key] = raw
-        return Reply(200, raw=raw)
+                self._cache[key] = reply
+        return reply
 
     # ------------------------------------------------------------------ entry point
 

@@ -67,8 +67,11 @@ class Responder:
         if reply.delay_ms and reply.time_scale:
             await wait_until(self.call.arrived + reply.delay_ms * reply.time_scale / 1000.0)
         body = reply.raw if reply.raw is not None else json_bytes(reply.body)
-        ctype = b"application/json" if reply.content_type == "application/json" else reply.content_type.encode()
-        start = {"type": "http.response.start", "status": reply.status, "headers": _headers(reply, ctype, len(body))}
+        head = reply.head
+        if head is None:
+            ctype = b"application/json" if reply.content_type == "application/json" else reply.content_type.encode()
+            head = reply.head = _headers(reply, ctype, len(body))
+        start = {"type": "http.response.start", "status": reply.status, "headers": head}
         if not reply.disconnect:
             await _together(send, cork, start, {"type": "http.response.body", "body": body})
             return
