@@ -134,6 +134,11 @@ class Operation:
     completion: Dialect | None = None  # an inference operation (chat, text, embeddings): what verdicts judge
     published: bool = True  # in the OpenAPI document (False: the mock's own extras)
     requires: str = ""  # a ``kinds.Profile`` flag the operation needs (a profile without it answers 404)
+    #: whether a parameter is required (derived from ``params``: a call without any has nothing to check)
+    any_required: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "any_required", any(p.required for p in self.params))
 
     @property
     def url(self) -> str:
@@ -167,6 +172,8 @@ class Operation:
     def parse_params(self, query: Mapping[str, str], path: Mapping[str, str]) -> dict[str, Any]:
         """The declared parameters, coerced and checked (a 400 envelope on a bad one); undeclared query
         parameters are ignored, as OpenRouter ignores them."""
+        if not query and not path and not self.any_required:
+            return {}
         values: dict[str, Any] = {}
         for p in self.params:
             source = path if p.where == "path" else query
