@@ -390,11 +390,13 @@ class Completions(Admissions):
             entry.ttft_ms = ttft_ms
             entry.duration_ms = round((time.monotonic() - call.arrived) * 1000, 3) if call.arrived else None
             self.journal.close(entry)
-            if entry.generation_id:
-                gone = outcome in (JournalOutcome.CANCELLED, JournalOutcome.DISCONNECTED)
-                changes: dict[str, Any] = {"cancelled": gone}
+            if entry.generation_id:  # a record says ``cancelled: false`` from the start: only changes are written
+                changes: dict[str, Any] = {}
+                if outcome in (JournalOutcome.CANCELLED, JournalOutcome.DISCONNECTED):
+                    changes["cancelled"] = True
                 if outcome == JournalOutcome.MID_STREAM_ERROR:
                     changes["finish_reason"] = "error"
-                self.state.update_generation(entry.generation_id, **changes)
+                if changes:
+                    self.state.update_generation(entry.generation_id, **changes)
 
         return finish
