@@ -146,14 +146,14 @@ class Completions(Admissions):
             return self.error_reply(outcome.error, ex, delay_ms=outcome.timeline.wait_ms)
         replayable = not active and not (stub is not None and stub.fault is not None)
         if embedding:
-            keep = replayable and self._keeps(ex)
+            keep = replayable and self.memo.keeps(ex.memo_key)
             prepared = prepare_embeddings(
                 body, outcome, seed, fp, self.profile, ks.account.id, admission, epoch=ex.epoch, replayable=replayable
             )
         else:
             cache = self._prompt_cache(ks, outcome, body, prompt.tokens)
             replayable = replayable and not cache.stored  # the cache changes with every such request
-            keep = replayable and self._keeps(ex)
+            keep = replayable and self.memo.keeps(ex.memo_key)
             job = self._job(body, seed, fp, stream, dialect, stub, prompt, outcome, ks, request, cache)
             # what the memo will not keep is written with its own id and time at once: nothing to splice in later
             stamp = None if keep else (self.clock.generation_id(seed, fp), self.clock.now())
@@ -168,10 +168,6 @@ class Completions(Admissions):
         if keep and prepared.replayable and ex.memo_key is not None:
             self.memo.put(ex.memo_key, prepared)
         return self._deliver(ex, ks, prepared)
-
-    def _keeps(self, ex: Exchange) -> bool:
-        """Whether the memo will keep what this request works out (a request seen before: see ``Memo.keeps``)."""
-        return ex.memo_key is not None and self.memo.keeps(ex.memo_key)
 
     def _job(
         self,

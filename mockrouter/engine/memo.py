@@ -319,9 +319,10 @@ class Memo:
         self.hits += 1
         return found
 
-    def keeps(self, key: Hashable) -> bool:
-        """Whether what ``key`` works out now is to be kept (:meth:`put`): it has been seen before."""
-        return self._sightings.again(key)
+    def keeps(self, key: Hashable | None) -> bool:
+        """Whether what ``key`` works out now is to be kept (:meth:`put`): it has been seen before (None: a request
+        the memo never keeps)."""
+        return key is not None and self._sightings.again(key)
 
     def put(self, key: Hashable, prepared: Prepared) -> None:
         self._items[key] = prepared

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from mockrouter.faults import Fault
 from mockrouter.values import value
@@ -73,7 +73,6 @@ class Snapshot:
     sticky: Mapping[str, str] = field(default_factory=dict)  # model id -> the endpoint tag a live cache sticks to
 
 
-@runtime_checkable
 class LayeredRecord(Protocol):
     """A generation record as the engine makes it (``engine.memo.Record``): a ``template`` shared by the requests
     that replay it, under the request's own ``overlay()`` (a shared store pickles the template once)."""
