@@ -229,3 +229,17 @@ def test_every_sighting_carries_its_own_id_and_time(body):
         stamps = {int(t) for t in re.findall(rb'"created":(\d+)', r.content)}
         assert len(stamps) == 1 and abs(stamps.pop() - time.time()) < 5
     assert len({r.headers["x-generation-id"] for r in answers}) == 3
+
+
+def test_requests_that_account_alike_share_their_usage():
+    from mockrouter.engine.usage import account, usage_block
+    from mockrouter.fixtures import load_for
+    from mockrouter.kinds import profile
+
+    endpoint = load_for(Settings()).models["openai/gpt-5-mini"].endpoints[0]
+    first, second = account(endpoint, 12, [40], [0]), account(endpoint, 12, [40], [0])
+    assert first is second and account(endpoint, 13, [40], [0]) is not first
+    current = profile("current")
+    block = usage_block(first, current, True)
+    assert usage_block(second, current, True) is block and usage_block(first, current, False) is not block
+    assert block["prompt_tokens"] == 12 and block["completion_tokens"] == 40

@@ -20,6 +20,11 @@ __all__ = ["BYOK_FEE", "Usage", "account", "affordable_tokens", "max_cost", "usa
 
 BYOK_FEE = Decimal("0.05")
 _Q = Decimal("1e-12")
+#: the figures of the last requests, by their inputs (objects by identity, kept alive by the entry): forgotten
+#: all at once when this many are held
+_REMEMBERED = 64
+_ACCOUNTED: dict[tuple[Any, ...], tuple[Endpoint, Usage]] = {}
+_BLOCKS: dict[tuple[int, int, bool], tuple[Usage, Profile, dict[str, Any]]] = {}
 
 
 @value
@@ -62,7 +67,51 @@ def account(
     media: int = 0,
     is_byok: bool = False,
 ) -> Usage:
-    """Usage of a completion; ``completion_tokens`` per choice include that choice's reasoning tokens."""
+    """Usage of a completion; ``completion_tokens`` per choice include that choice's reasoning tokens. The last few
+    figures are remembered (requests alike in size, a stub's fixed answer, count alike; the decimal arithmetic
+    costs more than the lookup); few, since what a cache holds slows every request down."""
+    key = (
+        id(endpoint),
+        prompt_tokens,
+        tuple(completion_tokens),
+        tuple(reasoning_tokens),
+        cached_tokens,
+        cache_write_tokens,
+        cache_write_price,
+        media,
+        is_byok,
+    )
+    hit = _ACCOUNTED.get(key)
+    if hit is not None and hit[0] is endpoint:  # the same endpoint, not one made where a freed one was
+        return hit[1]
+    usage = _account(
+        endpoint,
+        prompt_tokens,
+        completion_tokens,
+        reasoning_tokens,
+        cached_tokens,
+        cache_write_tokens,
+        cache_write_price,
+        media,
+        is_byok,
+    )
+    if len(_ACCOUNTED) >= _REMEMBERED:
+        _ACCOUNTED.clear()
+    _ACCOUNTED[key] = (endpoint, usage)
+    return usage
+
+
+def _account(
+    endpoint: Endpoint,
+    prompt_tokens: int,
+    completion_tokens: Sequence[int],
+    reasoning_tokens: Sequence[int],
+    cached_tokens: int,
+    cache_write_tokens: int,
+    cache_write_price: Decimal | None,
+    media: int,
+    is_byok: bool,
+) -> Usage:
     prompt_price, completion_price = endpoint.price("prompt"), endpoint.price("completion")
     cache_price = (
         Decimal(endpoint.pricing["input_cache_read"]) if "input_cache_read" in endpoint.pricing else prompt_price
@@ -98,7 +147,20 @@ def account(
 
 
 def usage_block(u: Usage, profile: Profile, include_cost: bool) -> dict[str, Any]:
-    """The ``usage`` object; cost fields only when ``include_cost`` (always in the current API)."""
+    """The ``usage`` object; cost fields only when ``include_cost`` (always in the current API). Shared by the
+    requests that account alike (:func:`account` gives them the same :class:`Usage`): never changed once made."""
+    key = (id(u), id(profile), include_cost)
+    hit = _BLOCKS.get(key)
+    if hit is not None and hit[0] is u and hit[1] is profile:
+        return hit[2]
+    block = _usage_block(u, profile, include_cost)
+    if len(_BLOCKS) >= _REMEMBERED:
+        _BLOCKS.clear()
+    _BLOCKS[key] = (u, profile, block)
+    return block
+
+
+def _usage_block(u: Usage, profile: Profile, include_cost: bool) -> dict[str, Any]:
     block: dict[str, Any] = {
         "prompt_tokens": u.prompt_tokens,
         "completion_tokens": u.completion_tokens,
