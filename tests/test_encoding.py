@@ -229,3 +229,6 @@ def test_a_run_is_framed_as_its_events_one_by_one() -> None:
     single = Spans.framed([b"first", *run.payloads(), b"[DONE]"])
     assert (bulk.blob, bulk.ends) == (single.blob, single.ends)
     assert list(bulk) == [b"data: first\n\n", *(b"data: " + p + b"\n\n" for p in run.payloads()), b"data: [DONE]\n\n"]
+    pieces = (" a", " b", " c", " d")
+    assert Run.of(b"[", pieces, b"]").parts is Run.of(b"{", pieces, b"}").parts  # the same pieces: encoded once
+    assert Run.of(b"[", list(pieces), b"]").parts == Run.of(b"[", pieces, b"]").parts
