@@ -81,3 +81,20 @@ def test_deterministic_per_seed(client, mock):
 def test_plain_prompts_keep_their_prose():
     assert shape_of({"messages": [{"role": "user", "content": "Tell me about owls."}]}) is None
     assert shape_of({"messages": [{"role": "user", "content": "Use {curly} braces in prose."}]}) is None
+
+
+def test_every_ask_contains_a_word_the_prefilter_looks_for():
+    """shape_of searches a prompt for the asks only when one of ``_ASK_WORDS`` is in it: every phrase the three
+    patterns accept must contain one of them."""
+    from mockrouter.engine import shaped
+
+    for pattern in (shaped._WORD, shaped._NUMBER, shaped._LIST):
+        body = pattern.pattern.removeprefix(r"\b(?:").removesuffix(r")\b")
+        depth, start, phrases = 0, 0, []
+        for i, ch in enumerate(body + "|"):
+            depth += ch == "("
+            depth -= ch == ")"
+            if ch == "|" and depth == 0:
+                phrases.append(body[start:i])
+                start = i + 1
+        assert phrases and all(any(w in p.lower() for w in shaped._ASK_WORDS) for p in phrases), phrases
