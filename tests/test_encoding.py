@@ -232,3 +232,25 @@ def test_a_run_is_framed_as_its_events_one_by_one() -> None:
     pieces = (" a", " b", " c", " d")
     assert Run.of(b"[", pieces, b"]").parts is Run.of(b"{", pieces, b"}").parts  # the same pieces: encoded once
     assert Run.of(b"[", list(pieces), b"]").parts == Run.of(b"[", pieces, b"]").parts
+
+
+def test_a_body_is_searched_for_secrets_cheaply_and_still_redacted() -> None:
+    import json
+
+    from mockrouter.engine.bodies import decode
+    from mockrouter.state.journal import redact_body
+
+    secret = "sk-or-v1-" + "7" * 64
+    prose = {"messages": [{"role": "user", "content": "Which key points matter? A token of thanks. " * 50}]}
+    raw = json.dumps(prose).encode()
+    assert redact_body(prose, raw) is prose  # no secret name as a key: the body itself, untouched
+    for doc in (
+        {"API_KEY": secret},  # upper case
+        {"provider": {"x-api-key": secret}},  # nested, header spelling
+        {"messages": [{"role": "user", "content": json.dumps({"authorization": secret})}]},  # JSON inside a string
+    ):
+        kept = json.dumps(redact_body(doc, json.dumps(doc).encode()))
+        assert secret not in kept and secret[:12] in kept, kept
+    big = b'{"n": 123456789012345678901234, "s": "1234567890123456789012"}'
+    assert decode(big)["n"] == 123456789012345678901234  # beyond 64 bits: still an exact integer
+    assert decode(b'{"n": 1234567890123456789}')["n"] == 1234567890123456789

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from typing import Any
 
 import orjson
@@ -27,7 +26,10 @@ __all__ = [
 JOURNAL_BODY_BYTES = 1024 * 1024
 #: a run of 19 digits: maybe an integer beyond 64 bits (below -2**63 or above 2**64 - 1), which orjson would read as a
 #: float (the standard library keeps it an integer)
-_LONG_NUMBER = re.compile(rb"\d{19}")
+_LONG_NUMBER = b"0" * 19
+#: every digit to ``0``, every other byte to a space: a run of 19 digits is then a plain substring (a regex scan
+#: costs ~7 ns a byte of body, the translation and the search under 1)
+_DIGITS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
 #: ``reasoning_details[].format`` by provider slug (``unknown`` for the others)
 _REASONING_FORMATS = {
     "openai": "openai-responses-v1",
@@ -55,7 +57,7 @@ def decode(raw: bytes, want_object: bool = True) -> Any:
     anything else (NaN, Infinity and numbers out of range too). orjson reads it when it can; what it refuses
     (lone surrogates, out-of-range numbers, invalid JSON) takes the standard library's path, for its value or its
     message."""
-    if not _LONG_NUMBER.search(raw):
+    if _LONG_NUMBER not in raw.translate(_DIGITS):
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:
