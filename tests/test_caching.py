@@ -147,3 +147,16 @@ def test_the_pure_parts():
     (mark,) = breakpoints(marked)
     assert mark.explicit and mark.ttl_s == 3600.0 and mark.tokens >= 2000
     assert KEY  # the shared key of the suite's in-process client
+
+
+def test_each_implicit_prefix_digest_is_the_digest_of_that_prefix():
+    """The prefixes are hashed in one pass (each digest from the last one's state): every digest is still the
+    digest of its whole prefix, whatever the text holds."""
+    from mockrouter.engine import caching
+
+    text = "word " * 2000 + "\ud800 \U0001f600 \u00fc " * 200  # a lone surrogate, a non-BMP character, non-ASCII
+    body = {"messages": [{"role": "system", "content": "rules"}, {"role": "user", "content": text}]}
+    found = caching.implicit_prefixes(body, len(text) // 4)
+    whole = "".join(caching._canonical(body))
+    assert len(found) > 10
+    assert all(p.digest == caching._digest(whole[: p.tokens * 4]) for p in found)

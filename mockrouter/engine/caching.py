@@ -83,8 +83,11 @@ def _canonical(body: Mapping[str, Any]) -> list[str]:
     return pieces
 
 
+_DIGEST_SIZE = 12
+
+
 def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=_DIGEST_SIZE).hexdigest()
 
 
 def implicit_prefixes(body: Mapping[str, Any], prompt_tokens: int) -> list[Prefix]:
@@ -94,8 +97,12 @@ def implicit_prefixes(body: Mapping[str, Any], prompt_tokens: int) -> list[Prefi
     text = "".join(_canonical(body))
     total = min(prompt_tokens, len(text) // _CHARS_PER_TOKEN)
     out = []
-    for tokens in range(IMPLICIT_MIN_TOKENS, total + 1, IMPLICIT_STEP):
-        out.append(Prefix(tokens, _digest(text[: tokens * _CHARS_PER_TOKEN]), IMPLICIT_TTL_S))
+    running, done = hashlib.blake2b(digest_size=_DIGEST_SIZE), 0  # each prefix's digest from the last one's state:
+    for tokens in range(IMPLICIT_MIN_TOKENS, total + 1, IMPLICIT_STEP):  # every byte hashed once, not once a prefix
+        end = tokens * _CHARS_PER_TOKEN
+        running.update(text[done:end].encode("utf-8", "surrogatepass"))
+        done = end
+        out.append(Prefix(tokens, running.copy().hexdigest(), IMPLICIT_TTL_S))
     return out
 
 
