@@ -160,3 +160,20 @@ def test_each_implicit_prefix_digest_is_the_digest_of_that_prefix():
     whole = "".join(caching._canonical(body))
     assert len(found) > 10
     assert all(p.digest == caching._digest(whole[: p.tokens * 4]) for p in found)
+
+
+def test_a_prompt_cache_is_bounded_and_forgets_the_least_recently_written(monkeypatch):
+    """At time_scale 0 the mock's clock stands still and nothing expires: the cache stays bounded all the same,
+    and writing a prefix again keeps it (the least recently written go first)."""
+    from mockrouter.fixtures import load_for
+    from mockrouter.settings import Settings
+    from mockrouter.state import memory
+
+    monkeypatch.setattr(memory, "CACHED_PREFIXES", 8)
+    state = memory.MemoryState(load_for(Settings()), time_scale=0)
+    state.cache_prefixes("acct", "openai", {"kept": 300.0}, "openai/gpt-5-mini")
+    for n in range(20):
+        state.cache_prefixes("acct", "openai", {f"p{n}": 300.0, "kept": 300.0}, "openai/gpt-5-mini")
+    held = state.caches[("acct", "openai")]
+    assert len(held) == 8 and "kept" in held and "p0" not in held and "p19" in held
+    assert state.cached_prefixes("acct", "openai", ["kept", "p19", "p0"]).keys() == {"kept", "p19"}

@@ -22,7 +22,11 @@ from mockrouter.state.protocol import DAY as _DAY
 from mockrouter.state.protocol import AccountState, KeyState, Snapshot
 from mockrouter.world import Account, ByokKey, Key, Stub, World
 
-__all__ = ["MemoryState"]
+__all__ = ["CACHED_PREFIXES", "MemoryState"]
+
+#: prefixes a prompt cache (an account's, on one endpoint) holds at most: the least recently written go first
+CACHED_PREFIXES = 4096
+_NO_CACHE: Mapping[str, float] = {}
 
 
 class MemoryState:
@@ -63,7 +67,8 @@ class MemoryState:
         self.runtime_faults: list[Fault] = []
         self.down: set[str] = set()
         self.generations: OrderedDict[str, MutableMapping[str, Any]] = OrderedDict()
-        self.caches: dict[tuple[str, str], dict[str, float]] = {}  # (account, endpoint tag) -> digest -> expiry
+        #: (account, endpoint tag) -> digest -> expiry, least recently written first
+        self.caches: dict[tuple[str, str], OrderedDict[str, float]] = {}
         self.sticky: dict[tuple[str, str], tuple[str, float]] = {}  # (account, model) -> (endpoint tag, expiry)
         self._clock = (time.monotonic(), 0.0)  # (real time, mock time) at the last reading
         for account in self.world.accounts.values():
@@ -280,18 +285,27 @@ class MemoryState:
 
     def cached_prefixes(self, account: str, endpoint: str, digests: list[str]) -> dict[str, float]:
         """Which of ``digests`` the account's cache on ``endpoint`` holds, with their expiry."""
-        now, cache = self.mock_time(), self.caches.get((account, endpoint), {})
+        now, cache = self.mock_time(), self.caches.get((account, endpoint), _NO_CACHE)
         return {d: cache[d] for d in digests if cache.get(d, 0.0) > now}
 
     def cache_prefixes(self, account: str, endpoint: str, ttls: Mapping[str, float], model: str) -> None:
         """Store (or refresh) prefixes, and stick the account's requests for ``model`` to ``endpoint`` while the
         longest-lived one lives."""
         now = self.mock_time()
-        cache = self.caches.setdefault((account, endpoint), {})
-        for digest in [d for d, until in cache.items() if until <= now]:
-            del cache[digest]
+        cache = self.caches.get((account, endpoint))
+        if cache is None:
+            cache = self.caches[(account, endpoint)] = OrderedDict()
         for digest, ttl in ttls.items():
-            cache[digest] = max(cache.get(digest, 0.0), now + ttl)
+            until = now + ttl
+            held = cache.get(digest)
+            if held is not None:
+                cache.move_to_end(digest)  # written again: the last to go
+                until = max(held, until)
+            cache[digest] = until
+        # bounded, as a provider's cache is: the least recently written go first (an expired prefix is only dead
+        # weight until then: reads check the expiry; the mock's clock stands still at time_scale 0)
+        while len(cache) > CACHED_PREFIXES:
+            cache.popitem(last=False)
         if ttls:
             before = self.sticky.get((account, model))
             self.sticky[(account, model)] = (endpoint, now + max(ttls.values()))

@@ -38,6 +38,7 @@ import json
 import logging
 import pickle
 import time
+from collections import OrderedDict
 from collections.abc import Callable, MutableMapping
 from dataclasses import replace
 from typing import Any
@@ -90,7 +91,7 @@ class RedisState(MemoryState):
         self.epoch = 0
         # prompt caches and the routing that sticks to them stay in each worker (a cache hit is a per-worker
         # optimisation of the provider's, so a miss on another worker is what a real provider might answer too)
-        self.caches: dict[tuple[str, str], dict[str, float]] = {}
+        self.caches: dict[tuple[str, str], OrderedDict[str, float]] = {}
         self.sticky: dict[tuple[str, str], tuple[str, float]] = {}
         self._clock = (time.monotonic(), 0.0)
         MemoryState.changed(self)
