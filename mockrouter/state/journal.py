@@ -202,17 +202,6 @@ SECRET_NAMES = frozenset(
 )
 _SCHEMES = ("authorization", "proxy-authorization")  # "<scheme> <credential>": the scheme stays readable
 _SPELLING = "|".join(re.escape(n).replace("\\-", "[-_]") for n in sorted(SECRET_NAMES))
-_IN_BYTES = re.compile(("(?:" + _SPELLING + ")").encode())  # searched in the lower-cased bytes (5x faster)
-#: how every secret name ends, then a quote (a JSON key: ``"api_key"``) or a backslash (one written inside a JSON
-#: string: ``\"api_key\"``): a body holding none of these names no secret, found by plain substring search (the
-#: alternation above costs ~10 ns a byte)
-_STEMS = {n.rsplit("-", 1)[-1] for n in SECRET_NAMES}
-_ENDINGS = tuple(
-    (stem + mark).encode()
-    for stem in sorted(_STEMS)
-    if not any(stem != other and stem.endswith(other) for other in _STEMS)  # "apikey": "key" finds it
-    for mark in ('"', "\\")
-)
 _IN_TEXT = re.compile('("(?:' + _SPELLING + ')"\\s*:\\s*")([^"\\\\]*)', re.IGNORECASE)
 
 
@@ -235,11 +224,27 @@ def redact_query(query: Mapping[str, str]) -> str:
 
 def redact_body(doc: Any, raw: bytes) -> Any:
     """A body as the journal keeps it: every secret field's value (at any depth, or in a body kept as text) reduced
-    to a prefix. ``doc`` itself when ``raw`` names no secret (the usual case costs one scan of the bytes)."""
-    lowered = raw.lower()
-    if not any(e in lowered for e in _ENDINGS) or not _IN_BYTES.search(lowered):
-        return doc
-    return _redacted(doc)
+    to a prefix. ``doc`` itself when it names no secret (the usual case: one look at each key, and at each string
+    that holds a quote; searching the bytes cost ~5 us a pattern a 20 KB conversation)."""
+    return _redacted(doc) if _names_a_secret(doc) else doc
+
+
+def _names_a_secret(doc: Any) -> bool:
+    """Whether :func:`_redacted` would change ``doc``: a secret's name is a key in it, or a JSON key written in one
+    of its strings."""
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str) and is_secret(key):
+                    return True
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and '"' in node and _IN_TEXT.search(node):
+            return True
+    return False
 
 
 def _redacted(doc: Any) -> Any:
