@@ -15,6 +15,7 @@ from typing import Any, overload
 import orjson
 
 from mockrouter.kinds import FaultKind
+from mockrouter.values import Recent
 
 __all__ = [
     "DONE",
@@ -140,20 +141,17 @@ class Run:
     def of(cls, head: bytes, texts: Sequence[str], tail: bytes) -> Run:
         """The run of ``texts`` encoded; the encodings of the last few sequences of texts are remembered by
         identity (a stub's answer is cut into the same pieces, one tuple, for every request: ``tokens.pieces``)."""
-        held = _ENCODED.get(id(texts))
-        if held is not None and held[0] is texts:
-            return cls(head, held[1], tail)
-        try:
-            parts = tuple(map(orjson.dumps, texts))
-        except orjson.JSONEncodeError:  # a lone surrogate: json_bytes writes it as its escape
-            parts = tuple(json_bytes(t) for t in texts)
-        if len(_ENCODED) >= 16:
-            _ENCODED.clear()
-        _ENCODED[id(texts)] = (texts, parts)
+        parts = _ENCODED.get(id(texts), texts)
+        if parts is None:
+            try:
+                parts = tuple(map(orjson.dumps, texts))
+            except orjson.JSONEncodeError:  # a lone surrogate: json_bytes writes it as its escape
+                parts = tuple(json_bytes(t) for t in texts)
+            _ENCODED.put(id(texts), parts, texts)
         return cls(head, parts, tail)
 
 
-_ENCODED: dict[int, tuple[Sequence[str], tuple[bytes, ...]]] = {}
+_ENCODED: Recent[tuple[bytes, ...]] = Recent(16)
 
 
 def run_of(events: Sequence[bytes], i: int, end: int) -> bytes:

@@ -254,3 +254,17 @@ def test_a_body_is_searched_for_secrets_cheaply_and_still_redacted() -> None:
     big = b'{"n": 123456789012345678901234, "s": "1234567890123456789012"}'
     assert decode(big)["n"] == 123456789012345678901234  # beyond 64 bits: still an exact integer
     assert decode(b'{"n": 1234567890123456789}')["n"] == 1234567890123456789
+
+
+def test_recent_results_are_kept_for_their_objects_and_bounded() -> None:
+    from mockrouter.values import Recent
+
+    recent: Recent[str] = Recent(2)
+    a, b = object(), object()
+    assert recent.get((id(a), 1), a) is None
+    assert recent.put((id(a), 1), "for a", a) == "for a"
+    assert recent.get((id(a), 1), a) == "for a"
+    assert recent.get((id(a), 1), b) is None  # another object under a's id: not a's result
+    recent.put((id(b), 1), "for b", b)
+    recent.put(("third",), "full: the first two forgotten")
+    assert recent.get((id(a), 1), a) is None and recent.get(("third",)) == "full: the first two forgotten"

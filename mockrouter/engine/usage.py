@@ -13,18 +13,16 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from mockrouter.kinds import Profile
-from mockrouter.values import value
+from mockrouter.values import Recent, value
 from mockrouter.world import Endpoint
 
 __all__ = ["BYOK_FEE", "Usage", "account", "affordable_tokens", "max_cost", "usage_block"]
 
 BYOK_FEE = Decimal("0.05")
 _Q = Decimal("1e-12")
-#: the figures of the last requests, by their inputs (objects by identity, kept alive by the entry): forgotten
-#: all at once when this many are held
-_REMEMBERED = 64
-_ACCOUNTED: dict[tuple[Any, ...], tuple[Endpoint, Usage]] = {}
-_BLOCKS: dict[tuple[int, int, bool], tuple[Usage, Profile, dict[str, Any]]] = {}
+#: the figures of the last requests, by their inputs
+_ACCOUNTED: Recent[Usage] = Recent(64)
+_BLOCKS: Recent[dict[str, Any]] = Recent(64)
 
 
 @value
@@ -81,24 +79,24 @@ def account(
         media,
         is_byok,
     )
-    hit = _ACCOUNTED.get(key)
-    if hit is not None and hit[0] is endpoint:  # the same endpoint, not one made where a freed one was
-        return hit[1]
-    usage = _account(
+    hit = _ACCOUNTED.get(key, endpoint)
+    if hit is not None:
+        return hit
+    return _ACCOUNTED.put(
+        key,
+        _account(
+            endpoint,
+            prompt_tokens,
+            completion_tokens,
+            reasoning_tokens,
+            cached_tokens,
+            cache_write_tokens,
+            cache_write_price,
+            media,
+            is_byok,
+        ),
         endpoint,
-        prompt_tokens,
-        completion_tokens,
-        reasoning_tokens,
-        cached_tokens,
-        cache_write_tokens,
-        cache_write_price,
-        media,
-        is_byok,
     )
-    if len(_ACCOUNTED) >= _REMEMBERED:
-        _ACCOUNTED.clear()
-    _ACCOUNTED[key] = (endpoint, usage)
-    return usage
 
 
 def _account(
@@ -150,14 +148,8 @@ def usage_block(u: Usage, profile: Profile, include_cost: bool) -> dict[str, Any
     """The ``usage`` object; cost fields only when ``include_cost`` (always in the current API). Shared by the
     requests that account alike (:func:`account` gives them the same :class:`Usage`): never changed once made."""
     key = (id(u), id(profile), include_cost)
-    hit = _BLOCKS.get(key)
-    if hit is not None and hit[0] is u and hit[1] is profile:
-        return hit[2]
-    block = _usage_block(u, profile, include_cost)
-    if len(_BLOCKS) >= _REMEMBERED:
-        _BLOCKS.clear()
-    _BLOCKS[key] = (u, profile, block)
-    return block
+    hit = _BLOCKS.get(key, u, profile)
+    return hit if hit is not None else _BLOCKS.put(key, _usage_block(u, profile, include_cost), u, profile)
 
 
 def _usage_block(u: Usage, profile: Profile, include_cost: bool) -> dict[str, Any]:

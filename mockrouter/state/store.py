@@ -37,12 +37,12 @@ import logging
 import socket
 import struct
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from mockrouter.settings import safe_url
 from mockrouter.state.protocol import StoreUnavailable
+from mockrouter.values import Recent
 
 __all__ = ["PICO", "Commands", "Encodings", "Store", "from_pico", "pairs", "to_pico"]
 
@@ -74,21 +74,15 @@ def pairs(raw: dict[Any, Any] | list[Any]) -> dict[Any, Any]:
 
 class Encodings:
     """Encodings of shared, never-changed objects (a memoized completion's generation record template), by identity:
-    a repeated request's are encoded once. Bounded; each held object is kept alive (its id stays its)."""
+    a repeated request's are encoded once (``values.Recent``: bounded, each held object kept alive)."""
 
     def __init__(self, encode: Callable[[Any], bytes], size: int = 512) -> None:
-        self.encode, self.size = encode, size
-        self._items: OrderedDict[int, tuple[object, bytes]] = OrderedDict()
+        self.encode = encode
+        self._items: Recent[bytes] = Recent(size)
 
     def __call__(self, obj: object) -> bytes:
-        found = self._items.get(id(obj))
-        if found is not None and found[0] is obj:
-            return found[1]
-        encoded = self.encode(obj)
-        self._items[id(obj)] = (obj, encoded)
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
-        return encoded
+        found = self._items.get(id(obj), obj)
+        return found if found is not None else self._items.put(id(obj), self.encode(obj), obj)
 
 
 class Store:
