@@ -71,22 +71,27 @@ def _iso(created: int) -> str:
 
 class Lazy(MutableMapping[str, Any]):
     """A dict made on first read (a generation record's template or overlay: most records are never read); what is
-    written before waits for it (a stream's finish); pickled as the dict itself."""
+    written before waits for it (a stream's finish); pickled as the dict itself. :meth:`_build` makes the dict
+    (``make()``; :class:`Record` lays its own over a template)."""
 
     __slots__ = ("_doc", "_later", "_make")
 
-    def __init__(self, make: Callable[[], dict[str, Any]]) -> None:
-        self._make: Callable[[], dict[str, Any]] | None = make
+    def __init__(self, make: Callable[[], dict[str, Any]] | None) -> None:
+        self._make = make
         self._doc: dict[str, Any] | None = None
         self._later: dict[str, Any] | None = None  # made when something is written before the dict
 
+    def _build(self) -> dict[str, Any]:
+        assert self._make is not None
+        make, self._make = self._make, None
+        return make()
+
     def _built(self) -> dict[str, Any]:
         if self._doc is None:
-            assert self._make is not None
-            doc = self._make()
+            doc = self._build()
             if self._later:
                 doc.update(self._later)
-            self._doc, self._make, self._later = doc, None, None
+            self._doc, self._later = doc, None
         return self._doc
 
     def __getitem__(self, key: str) -> Any:
@@ -120,13 +125,13 @@ def fill_record(
     return Record(template, gen_id, created, headers, body)
 
 
-class Record(MutableMapping[str, Any]):
+class Record(Lazy):
     """A generation record: its ``template`` (shared by the replays, never changed) under the request's own
-    :meth:`overlay` (the id, the time and its headers), made on first read: most records are never read. What is
-    written goes to the overlay (before it is made, it waits for it: a stream's finish). One object a request;
-    pickled as a plain dict."""
+    :meth:`overlay` (the id, the time and its headers), a :class:`Lazy` made on first read: most records are never
+    read. What is written goes to the overlay (before it is made, it waits for it: a stream's finish). One object a
+    request; pickled as a plain dict."""
 
-    __slots__ = ("_body", "_created", "_gen_id", "_headers", "_later", "_over", "template")
+    __slots__ = ("_body", "_created", "_gen_id", "_headers", "template")
 
     def __init__(
         self,
@@ -136,37 +141,22 @@ class Record(MutableMapping[str, Any]):
         headers: Mapping[str, str],
         body: Mapping[str, Any],
     ) -> None:
+        super().__init__(None)
         self.template, self._gen_id, self._created, self._headers, self._body = template, gen_id, created, headers, body
-        self._over: dict[str, Any] | None = None
-        self._later: dict[str, Any] | None = None
+
+    def _build(self) -> dict[str, Any]:
+        return _overlay(self.template, self._gen_id, self._created, self._headers, self._body)
 
     def overlay(self) -> dict[str, Any]:
-        over = self._over
-        if over is None:
-            over = _overlay(self.template, self._gen_id, self._created, self._headers, self._body)
-            if self._later:
-                over.update(self._later)
-            self._over, self._later = over, None
-        return over
+        return self._built()
 
     def __getitem__(self, key: str) -> Any:
-        over = self.overlay()
+        over = self._built()
         return over[key] if key in over else self.template[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        if self._over is not None:
-            self._over[key] = value
-        elif self._later is None:
-            self._later = {key: value}
-        else:
-            self._later[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.overlay()[key]
 
     def _keys(self) -> dict[str, None]:
         keys = dict.fromkeys(self.template)  # the template's order, then what only the overlay has
-        keys.update(dict.fromkeys(self.overlay()))
+        keys.update(dict.fromkeys(self._built()))
         return keys
 
     def __iter__(self) -> Iterator[str]:
