@@ -72,15 +72,8 @@ class Responder:
             ctype = b"application/json" if reply.content_type == "application/json" else reply.content_type.encode()
             head = reply.head = _headers(reply, ctype, len(body))
         start = {"type": "http.response.start", "status": reply.status, "headers": head}
-        if not reply.disconnect:  # what _together does, written out on the path every plain answer takes
-            if cork is not None:
-                cork.cork()
-            try:
-                await send(start)
-                await send({"type": "http.response.body", "body": body})
-            finally:
-                if cork is not None:
-                    cork.uncork()
+        if not reply.disconnect:
+            await _together(send, cork, start, {"type": "http.response.body", "body": body})
             return
         await _together(
             send, cork, start, {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
