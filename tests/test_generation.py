@@ -642,3 +642,65 @@ def test_the_fixed_answer_generator_refuses_a_draw() -> None:
         _NO_DRAWS.random()
     with pytest.raises(AssertionError):
         _NO_DRAWS.randint(1, 6)
+
+
+# --- reading a message's words: one rule (engine.bodies) for every reader ---------------------------------------
+
+_MIXED = [
+    {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}},
+    {"type": "text", "text": "Tell me about Ada Lovelace"},
+    {"text": "not a text part: no type"},
+    {"type": "text", "text": "in one word"},
+]
+
+
+def test_content_text_keeps_only_text_parts() -> None:
+    from mockrouter.engine.bodies import content_text, part_text
+
+    assert content_text("plain") == "plain"
+    assert content_text(_MIXED) == "Tell me about Ada Lovelace in one word"
+    assert content_text(None) == "" and content_text(42) == ""
+    assert part_text(_MIXED[0]) is None and part_text("bare") is None
+    assert part_text({"type": "text", "text": 7}) == ""
+
+
+def test_last_user_text_system_text_and_prompt_fallback() -> None:
+    from mockrouter.engine.bodies import last_user_text, system_text, user_text
+
+    body = {
+        "messages": [
+            {"role": "system", "content": "Be terse."},
+            {"role": "user", "content": "first question"},
+            {"role": "developer", "content": [{"type": "text", "text": "Answer in JSON."}]},
+            "not a message",
+            {"role": "user", "content": _MIXED},
+            {"role": "assistant", "content": "Ada"},
+        ]
+    }
+    assert last_user_text(body) == "Tell me about Ada Lovelace in one word"
+    assert system_text(body) == "Be terse. Answer in JSON."
+    assert user_text(body).split("\n") == [
+        "Be terse.",
+        "first question",
+        "Answer in JSON.",
+        "Tell me about Ada Lovelace in one word",
+    ]
+    assert last_user_text({"prompt": ["one", 3, "two"]}) == "two"
+    assert last_user_text({"prompt": "legacy", "messages": [{"role": "system", "content": "x"}]}) == "legacy"
+    assert user_text({"prompt": ["a", 1, "b"]}) == "a\nb"
+
+
+def test_every_reader_follows_the_text_part_rule() -> None:
+    """The answer echoes, the shape detector reads and moderation flags only the text parts' words."""
+    from mockrouter.engine.shaped import shape_of
+
+    parts = [{"type": "text", "text": "Describe Grace Hopper"}, {"text": "Reply with one word"}]
+    body = {"model": "m", "messages": [{"role": "user", "content": parts}]}
+    assert shape_of(body) is None  # the untyped part's "one word" is not read
+    typed = {
+        "model": "m",
+        "messages": [{"role": "user", "content": [parts[0], {"type": "text", "text": "Reply with one word"}]}],
+    }
+    assert shape_of(typed) is not None and shape_of(typed).kind == "word"
+    answers = " ".join(c.content or "" for s in range(20) for c in generate(body, s))
+    assert "Grace" in answers or "Hopper" in answers

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -16,10 +17,16 @@ __all__ = [
     "JOURNAL_BODY_BYTES",
     "decode",
     "journal_body",
+    "content_text",
     "last_user_text",
+    "messages_of",
+    "part_text",
+    "prompt_text",
     "reasoning_format",
+    "system_text",
     "upstream_body",
     "usage_requested",
+    "user_text",
 ]
 
 #: bodies up to this size are kept whole in the journal; larger ones as size, digest and head
@@ -92,18 +99,70 @@ def usage_requested(body: dict[str, Any]) -> bool:
     )
 
 
-def last_user_text(body: dict[str, Any]) -> str:
-    for m in reversed(body.get("messages") or []):
-        if isinstance(m, dict) and m.get("role") == "user":
-            content = m.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return " ".join(
-                    str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"
-                )
+def part_text(part: Any) -> str | None:
+    """The text of one message content part: a ``{"type": "text", "text": ...}`` part's text; ``None`` for any other
+    part (an image, audio, a file). Every reader of a message's words goes through this one rule."""
+    if isinstance(part, Mapping) and part.get("type") == "text":
+        text = part.get("text")
+        return text if isinstance(text, str) else ""
+    return None
+
+
+def content_text(content: Any) -> str:
+    """A message's ``content`` as plain text: a string as it is; a list of parts, its text parts joined by spaces."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(t for t in map(part_text, content) if t is not None)
+    return ""
+
+
+def prompt_text(body: Mapping[str, Any]) -> str:
+    """A legacy completion's ``prompt`` as text: a string, or the last string of a list."""
     prompt = body.get("prompt")
+    if isinstance(prompt, list):
+        return next((p for p in reversed(prompt) if isinstance(p, str)), "")
     return prompt if isinstance(prompt, str) else ""
+
+
+def messages_of(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The request's messages that are objects (anything else in the list is skipped by every reader)."""
+    messages = body.get("messages")
+    return [m for m in messages if isinstance(m, Mapping)] if isinstance(messages, list) else []
+
+
+def last_user_text(body: Mapping[str, Any], messages: list[Mapping[str, Any]] | None = None) -> str:
+    """The question: the last user message's text; without a user message, the legacy prompt's."""
+    for m in reversed(messages_of(body) if messages is None else messages):
+        if m.get("role") == "user":
+            return content_text(m.get("content"))
+    return prompt_text(body)
+
+
+def system_text(body: Mapping[str, Any], messages: list[Mapping[str, Any]] | None = None) -> str:
+    """The system (and developer) messages' texts, joined by spaces."""
+    return " ".join(
+        content_text(m.get("content"))
+        for m in (messages_of(body) if messages is None else messages)
+        if m.get("role") in ("system", "developer")
+    )
+
+
+def user_text(body: Mapping[str, Any]) -> str:
+    """All user-authored text of a request, one line each (moderation reads it): the legacy prompt's strings, then
+    the user, system and developer messages' texts."""
+    prompt = body.get("prompt")
+    parts = (
+        [prompt]
+        if isinstance(prompt, str)
+        else [p for p in prompt if isinstance(p, str)]
+        if isinstance(prompt, list)
+        else []
+    )
+    parts += (
+        content_text(m.get("content")) for m in messages_of(body) if m.get("role") in ("user", "system", "developer")
+    )
+    return "\n".join(parts)
 
 
 def reasoning_format(provider_slug: str) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from mockrouter.engine.bodies import part_text
 from mockrouter.values import value
 from mockrouter.world import Endpoint
 
@@ -77,8 +78,9 @@ def _canonical(body: Mapping[str, Any]) -> list[str]:
             continue
         content = message.get("content")
         for part in content if isinstance(content, list) else [content]:
-            text = part.get("text") if isinstance(part, Mapping) and part.get("type") == "text" else part
-            text = text if isinstance(text, str) else json.dumps(text, sort_keys=True, separators=(",", ":"))
+            text = part_text(part)
+            if text is None:
+                text = part if isinstance(part, str) else json.dumps(part, sort_keys=True, separators=(",", ":"))
             pieces.append(f"{message.get('role')}:{text}")
     return pieces
 

@@ -17,7 +17,7 @@ from mockrouter.calls import Call, Reply, Stream
 from mockrouter.contract.operations import Operation
 from mockrouter.engine import generation
 from mockrouter.engine.admission import Admissions
-from mockrouter.engine.bodies import last_user_text
+from mockrouter.engine.bodies import last_user_text, user_text
 from mockrouter.engine.caching import CachePlan, plan_cache, prefixes, supports_explicit
 from mockrouter.engine.completion import Job, prepare
 from mockrouter.engine.embeddings import prepare_embeddings, prompt_tokens
@@ -26,7 +26,7 @@ from mockrouter.engine.matching import Probe, nearest, select
 from mockrouter.engine.memo import Admission, Memo, Prepared, Sightings, fill, fill_all, fill_record
 from mockrouter.engine.planner import Plan, plan
 from mockrouter.engine.responses import to_chat
-from mockrouter.engine.simulation import Outcome, simulate, user_text
+from mockrouter.engine.simulation import Outcome, simulate
 from mockrouter.engine.tokens import Prompt
 from mockrouter.engine.usage import affordable_tokens, max_cost
 from mockrouter.errors import MockRouterError

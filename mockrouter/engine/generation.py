@@ -19,6 +19,7 @@ from typing import Any
 
 from mockrouter import seeding
 from mockrouter.engine import schemagen
+from mockrouter.engine.bodies import content_text, last_user_text, messages_of, prompt_text
 from mockrouter.engine.prose import Lorem, answer, reasoning_text
 from mockrouter.engine.shaped import Shape, render, shape_of
 from mockrouter.engine.tokens import Prompt, count_prompt, estimate_tokens, pieces, truncate
@@ -79,14 +80,6 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(p["text"] for p in content if isinstance(p, Mapping) and isinstance(p.get("text"), str))
-    return ""
-
-
 @dataclass(frozen=True, slots=True)
 class _Tool:
     name: str
@@ -125,31 +118,21 @@ class _Request:
 
     @once
     def _messages(self) -> list[Mapping[str, Any]]:
-        messages = self.body.get("messages")
-        return [m for m in messages if isinstance(m, Mapping)] if isinstance(messages, list) else []
+        return messages_of(self.body)
 
     @once
     def last_role(self) -> str:
         return str(self._messages[-1].get("role")) if self._messages else ""
 
     @once
-    def _prompt_text(self) -> str:
-        """The legacy ``prompt``'s text (the last string of a list)."""
-        prompt = self.body.get("prompt")
-        if isinstance(prompt, list):
-            return next((p for p in reversed(prompt) if isinstance(p, str)), "")
-        return prompt if isinstance(prompt, str) else ""
-
-    @once
     def prefill(self) -> str:
         """An assistant message last (or a legacy prompt): the text the answer continues."""
-        last = _text_of(self._messages[-1].get("content")) if self.last_role == "assistant" else ""
-        return last or self._prompt_text
+        last = content_text(self._messages[-1].get("content")) if self.last_role == "assistant" else ""
+        return last or prompt_text(self.body)
 
     @once
     def question(self) -> str:
-        users = [m for m in self._messages if m.get("role") == "user"]
-        return _text_of(users[-1].get("content")) if users else self._prompt_text
+        return last_user_text(self.body, self._messages)
 
     @once
     def tools(self) -> list[_Tool]:

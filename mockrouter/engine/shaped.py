@@ -22,6 +22,7 @@ from random import Random
 from typing import Any
 
 from mockrouter.engine import schemagen
+from mockrouter.engine.bodies import last_user_text, messages_of, system_text
 
 __all__ = ["Shape", "render", "shape_of"]
 
@@ -53,23 +54,6 @@ class Shape:
     schema: Mapping[str, Any] | None = None
     keys: tuple[str, ...] = ()
     comma: bool = False
-
-
-def _texts(body: Mapping[str, Any]) -> tuple[str, str]:
-    """(the system prompt, the last user message) as plain text."""
-
-    def text(content: Any) -> str:
-        if isinstance(content, str):
-            return content
-        if isinstance(content, list):
-            return " ".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping))
-        return ""
-
-    messages = [m for m in body.get("messages") or () if isinstance(m, Mapping)]
-    system = " ".join(text(m.get("content")) for m in messages if m.get("role") in ("system", "developer"))
-    user = next((text(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
-    prompt = body.get("prompt")
-    return system, user or (prompt if isinstance(prompt, str) else "")
 
 
 def _objects(text: str) -> list[str]:
@@ -104,7 +88,8 @@ def shape_of(body: Mapping[str, Any]) -> Shape | None:
     kind = fmt.get("type") if isinstance(fmt, Mapping) else None
     if kind == "json_schema":
         return None  # the response format's own schema decides
-    system, user = _texts(body)
+    messages = messages_of(body)
+    system, user = system_text(body, messages), last_user_text(body, messages)
     both = f"{system}\n{user}"
     if "{" in both and (schema := _schema_in(both)) is not None:
         return Shape("schema", schema=schema)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockrouter import errors
+from mockrouter.engine.bodies import user_text
 from mockrouter.engine.planner import Attempt, Plan
 from mockrouter.errors import MockRouterError
 from mockrouter.faults import Fault
@@ -20,7 +21,7 @@ from mockrouter.state.protocol import Snapshot
 from mockrouter.values import value
 from mockrouter.world import Latency
 
-__all__ = ["Failure", "Outcome", "Timeline", "simulate", "user_text"]
+__all__ = ["Failure", "Outcome", "Timeline", "simulate"]
 
 _Z90 = 1.2815515655446004
 
@@ -62,25 +63,6 @@ class Outcome:
     timeline: Timeline = Timeline()
     mid_stream_error: MockRouterError | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
-
-
-def user_text(body: Mapping[str, Any]) -> str:
-    """All user-authored text of a request (for moderation and stub matching)."""
-    parts: list[str] = []
-    prompt = body.get("prompt")
-    if isinstance(prompt, str):
-        parts.append(prompt)
-    elif isinstance(prompt, list):
-        parts.extend(p for p in prompt if isinstance(p, str))
-    for m in body.get("messages") or ():
-        if not isinstance(m, Mapping) or m.get("role") not in ("user", "system", "developer"):
-            continue
-        content = m.get("content")
-        if isinstance(content, str):
-            parts.append(content)
-        elif isinstance(content, list):
-            parts.extend(str(p.get("text", "")) for p in content if isinstance(p, Mapping) and p.get("type") == "text")
-    return "\n".join(parts)
 
 
 def _ttft(latency: Latency, rnd: random.Random) -> float:
