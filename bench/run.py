@@ -100,6 +100,8 @@ SCENARIOS = [
 # +3.4 / +15.5 ms it started from, never early
 COLD_START_MS = 250.0
 TTFT_P99_MS = {64: 3.4, 256: 15.5}
+#: bench/hollow.py's engines and the load each is measured under
+HOLLOW_LOADS = {"constant": "chat64", "skeleton": "chat64d"}
 
 
 # ---------------------------------------------------------------------------------------------------- processes
@@ -477,11 +479,23 @@ class Report:
     ttft: dict[int, dict[str, Any]] = field(default_factory=dict)
     floor: dict[int, TtftSamples] = field(default_factory=dict)  # the same client against bench/floor.py
     cold: dict[str, list[float]] = field(default_factory=dict)
-    hollow: list[WrkResult] = field(default_factory=list)  # bench/hollow.py under the same-prompt chat load, c=64
+    #: bench/hollow.py's runs by engine (constant: same-prompt chat load; skeleton: distinct-prompt chat load)
+    hollow: dict[str, list[WrkResult]] = field(default_factory=dict)
     rss: list[tuple[int, int]] = field(default_factory=list)
     soak_non2xx: int = 0
     profiles: dict[str, tuple[int, list[tuple[float, str]], list[tuple[float, str]]]] = field(default_factory=dict)
     elapsed: float = 0.0
+
+    def hollow_figures(self, engine: str) -> tuple[Scenario, list[WrkResult], float, float, float, float]:
+        """bench/hollow.py's runs with one engine: (load, runs, ratio to the baseline's rounds of that load, median
+        req/s, median server CPU us a request, the whole mock's median CPU us a request under that load)."""
+        runs = self.hollow[engine]
+        sc = next(s for s in SCENARIOS if s.key == HOLLOW_LOADS[engine])
+        _, baseline, _ = self.throughput(sc)
+        h = med([r.rps for r in runs])
+        hc = med([r.cpu_us for r in runs if r.cpu_us is not None])
+        mc = med([r.cpu_us for r in self.rounds[sc.key]["mock"] if r.cpu_us is not None])
+        return sc, runs, h / baseline, h, hc, mc
 
     def throughput(self, sc: Scenario) -> tuple[float, float, float]:
         m = med([r.rps for r in self.rounds[sc.key]["mock"]])
@@ -557,20 +571,26 @@ class Report:
                 f"| {' / '.join(f'{r.rps:,.0f}' for r in mr)} | {' / '.join(f'{r.rps:,.0f}' for r in br)} "
                 f"| {per_round} | {mc:.0f} / {bc:.0f} ({bc / mc:.2f}x) | {p50:.1f} / {p99:.1f} | {errs} |"
             )
-        if self.hollow:
-            sc = next(s for s in SCENARIOS if s.key == "chat64")
-            _, b, _ = self.throughput(sc)
-            h = med([r.rps for r in self.hollow])
-            hc = med([r.cpu_us for r in self.hollow if r.cpu_us is not None])
+        if "constant" in self.hollow:
+            sc, runs, ratio, h, hc, mc = self.hollow_figures("constant")
             bc = med([r.cpu_us for r in self.rounds[sc.key]["baseline"] if r.cpu_us is not None])
-            mc = med([r.cpu_us for r in self.rounds[sc.key]["mock"] if r.cpu_us is not None])
             lines += ["", f"Where the time goes: `bench/hollow.py` is the mock's own app and server (routes, rendering, "
                       f"the uvicorn protocol) with the engine replaced by a constant answer (the captured chat body), "
                       f"under the {sc.label} load, after the rounds above: {h:,.0f} req/s ("
-                      f"{' / '.join(f'{r.rps:,.0f}' for r in self.hollow)}), {h / b:.2f}x the baseline, {hc:.0f} us "
+                      f"{' / '.join(f'{r.rps:,.0f}' for r in runs)}), {ratio:.2f}x the baseline, {hc:.0f} us "
                       f"of server CPU a request against the baseline's {bc:.0f}. The rest of the mock's {mc:.0f} us "
                       f"is its engine: auth, journal, memo, accounting, documents (and, for distinct prompts, "
                       f"planning, simulation and generation)."]  # fmt: skip
+        if "skeleton" in self.hollow:
+            sc, runs, ratio, h, hc, mc = self.hollow_figures("skeleton")
+            lines += ["", f"A floor under the distinct-prompt figure: `bench/hollow.py --engine skeleton` answers a "
+                      f"completion with only the steps every completion takes, each the mock's own code (the key "
+                      f"checked, a journal entry, the body parsed and validated, its fingerprint, the generated "
+                      f"choices, the prompt counted, the document with a plain usage block, encoded), and no "
+                      f"routing, simulation, accounting, prompt cache, memo, stubs, credits or generation record. "
+                      f"Under the {sc.label} load, after the rounds above: {h:,.0f} req/s ("
+                      f"{' / '.join(f'{r.rps:,.0f}' for r in runs)}), {ratio:.3f}x the baseline's rounds of that "
+                      f"load, {hc:.0f} us of server CPU a request (the whole mock: {mc:.0f})."]  # fmt: skip
         lines += ["", "## Time to first token (stub `ttft_ms: 100`, time_scale 1, streaming)", "",
                   "Client: time from writing the request to the arrival of the first `data:` line, taken from the "
                   "kernel's receive timestamp of the segment that carried it (`SO_TIMESTAMPNS`), so the load "
@@ -686,17 +706,20 @@ def throughput(report: Report, mock: Server, base: Server) -> None:
                       flush=True)  # fmt: skip
 
 
-def hollow_layer(report: Report, logdir: Path) -> None:
-    """The mock's HTTP layer alone (bench/hollow.py: its app and server with a constant engine), same chat load."""
+def hollow_layer(report: Report, logdir: Path, engine: str = "constant") -> None:
+    """The mock's HTTP layer with a hollowed engine (bench/hollow.py): a constant answer under the same-prompt chat
+    load, or the skeleton of a completion under the distinct-prompt one."""
     port = free_port()
-    cmd = [sys.executable, str(BENCH / "hollow.py"), "--port", str(port), "--body", str(logdir / "bodies" / "chat.json")]
-    server = Server("hollow", cmd, port, logdir)
-    sc = next(s for s in SCENARIOS if s.key == "chat64")
+    cmd = [sys.executable, str(BENCH / "hollow.py"), "--port", str(port), "--body", str(logdir / "bodies" / "chat.json"),
+           "--engine", engine]  # fmt: skip
+    server = Server(f"hollow-{engine}", cmd, port, logdir)
+    sc = next(s for s in SCENARIOS if s.key == HOLLOW_LOADS[engine])
     try:
         server.wait_ready()
         wrk(server, sc, report.args.warmup)
-        report.hollow = [wrk(server, sc, report.args.duration) for _ in range(report.args.rounds)]
-        print(f"  hollow: {' / '.join(f'{r.rps:,.0f}' for r in report.hollow)} req/s", flush=True)
+        runs = [wrk(server, sc, report.args.duration) for _ in range(report.args.rounds)]
+        report.hollow[engine] = runs
+        print(f"  hollow ({engine}): {' / '.join(f'{r.rps:,.0f}' for r in runs)} req/s", flush=True)
     finally:
         server.stop()
 
@@ -826,7 +849,8 @@ def main() -> int:
         with running(base):
             base.wait_ready()
             throughput(report, mock, base)
-        hollow_layer(report, workdir)
+        for engine in HOLLOW_LOADS:
+            hollow_layer(report, workdir, engine)
         if not args.no_profile:
             for key in ("chat64d", "stream64d"):  # the distinct-prompt path: what the headline measures
                 sc = next(s for s in SCENARIOS if s.key == key)
