@@ -149,12 +149,19 @@ def test_the_pure_parts():
     assert KEY  # the shared key of the suite's in-process client
 
 
-def test_each_implicit_prefix_digest_is_the_digest_of_that_prefix():
+@pytest.mark.parametrize(
+    "text",
+    [
+        "word " * 2000 + "\ud800 \U0001f600 \u00fc " * 200,  # a lone surrogate, a non-BMP character, non-ASCII
+        "plain ascii words, " * 600,  # ASCII: hashed from one encoding of the prompt
+    ],
+    ids=["non-ascii", "ascii"],
+)
+def test_each_implicit_prefix_digest_is_the_digest_of_that_prefix(text):
     """The prefixes are hashed in one pass (each digest from the last one's state): every digest is still the
     digest of its whole prefix, whatever the text holds."""
     from mockrouter.engine import caching
 
-    text = "word " * 2000 + "\ud800 \U0001f600 \u00fc " * 200  # a lone surrogate, a non-BMP character, non-ASCII
     body = {"messages": [{"role": "system", "content": "rules"}, {"role": "user", "content": text}]}
     found = caching.implicit_prefixes(body, len(text) // 4)
     whole = "".join(caching._canonical(body))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -47,7 +46,7 @@ _TTL = {"5m": 300.0, "1h": 3600.0}
 _CHARS_PER_TOKEN = 4
 
 
-@dataclass(frozen=True, slots=True)
+@value
 class Prefix:
     tokens: int  # the prompt tokens up to here
     digest: str
@@ -99,10 +98,14 @@ def implicit_prefixes(body: Mapping[str, Any], prompt_tokens: int) -> list[Prefi
     text = "".join(_canonical(body))
     total = min(prompt_tokens, len(text) // _CHARS_PER_TOKEN)
     out = []
+    data = text.encode("utf-8", "surrogatepass")
+    # a block is so many characters: an ASCII prompt's are its bytes (encoded once), any other's are encoded a block
+    # at a time
+    blocks = memoryview(data) if len(data) == len(text) else None
     running, done = hashlib.blake2b(digest_size=_DIGEST_SIZE), 0  # each prefix's digest from the last one's state:
     for tokens in range(IMPLICIT_MIN_TOKENS, total + 1, IMPLICIT_STEP):  # every byte hashed once, not once a prefix
         end = tokens * _CHARS_PER_TOKEN
-        running.update(text[done:end].encode("utf-8", "surrogatepass"))
+        running.update(blocks[done:end] if blocks is not None else text[done:end].encode("utf-8", "surrogatepass"))
         done = end
         out.append(Prefix(tokens, running.copy().hexdigest(), IMPLICIT_TTL_S))
     return out
