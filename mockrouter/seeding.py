@@ -13,11 +13,12 @@ import random
 import string
 import struct
 import time
+from collections import OrderedDict
 from typing import Any
 
 import orjson
 
-__all__ = ["Clock", "Draws", "derive", "fingerprint", "rng", "stream"]
+__all__ = ["PINNED_REQUESTS", "Clock", "Draws", "derive", "fingerprint", "rng", "stream"]
 
 _ALNUM = string.ascii_letters + string.digits
 #: random bytes -> alphanumerics in one ``bytes.translate`` (256 = 4 x 62 + 8: the first 8 are a little likelier)
@@ -107,6 +108,11 @@ class Draws(random.Random):
         return out & ((1 << k) - 1)
 
 
+#: the requests a pinned clock counts, the least recently seen forgotten first: a request not seen again while this
+#: many others were starts its count again (its next ids repeat the ones it had), and a long run's memory stays flat
+PINNED_REQUESTS = 16_384
+
+
 class Clock:
     """Wall clock for ``created`` and ids; pinned when ``pinned`` is set (then ids are seeded too).
 
@@ -116,7 +122,7 @@ class Clock:
     def __init__(self, pinned: int | None = None) -> None:
         self.pinned = pinned
         self._rand = random.Random(pinned)  # ids need not be secret: seeded from os.urandom when not pinned
-        self._occurrences: dict[str, int] = {}
+        self._occurrences: OrderedDict[str, int] = OrderedDict()
 
     def now(self) -> int:
         return self.pinned if self.pinned is not None else int(time.time())
@@ -130,7 +136,12 @@ class Clock:
         """A fresh id; pinned, the n-th id of the same request under the same seed is always the same."""
         if self.pinned is None:
             return f"gen-{int(time.time())}-" + self._rand.randbytes(20).translate(_TO_ALNUM).decode()
-        count = self._occurrences.get(fingerprint, 0)
-        self._occurrences[fingerprint] = count + 1
+        seen = self._occurrences
+        count = seen.get(fingerprint, 0)
+        seen[fingerprint] = count + 1
+        if count:
+            seen.move_to_end(fingerprint)
+        elif len(seen) > PINNED_REQUESTS:
+            seen.popitem(last=False)
         rnd = rng(seed, fingerprint, f"id/{self.pinned}/{count}")
         return f"gen-{self.pinned}-" + rnd.randbytes(20).translate(_TO_ALNUM).decode()

@@ -85,6 +85,25 @@ def test_pinned_clock_ids_stay_deterministic_through_replays():
     assert all(i.startswith("gen-1700000000-") for i in first)
 
 
+def test_pinned_clock_counts_a_bounded_number_of_requests(monkeypatch):
+    """A pinned clock counts each request's ids (the n-th id of a request is always the same) for the most recently
+    seen requests only: a long run's memory stays flat; a request seen again keeps its place."""
+    from mockrouter import seeding
+
+    monkeypatch.setattr(seeding, "PINNED_REQUESTS", 4)
+    clock = seeding.Clock(1_700_000_000)
+    kept = [clock.generation_id(0, "kept")]
+    for i in range(20):
+        clock.generation_id(0, f"other-{i}")
+        if i % 3 == 0:
+            kept.append(clock.generation_id(0, "kept"))  # seen again: the most recent, never the one forgotten
+    assert len(clock._occurrences) == 4
+    assert len(set(kept)) == len(kept) == 8  # its count went on: a new id each time
+    again = seeding.Clock(1_700_000_000)
+    assert [again.generation_id(0, "kept") for _ in range(8)] == kept  # the n-th id of a request is fixed
+    assert clock.generation_id(0, "other-0") == again.generation_id(0, "other-0")  # forgotten: counted afresh
+
+
 def test_seed_header_and_body_changes_are_not_replayed(client, mock):
     base = chat(client).json()["choices"][0]["message"]["content"]
     seeded = chat(client, headers={"X-Mockrouter-Seed": "99"}).json()["choices"][0]["message"]["content"]
