@@ -18,6 +18,8 @@ from typing import Any
 
 import orjson
 
+from mockrouter.values import keep_recent
+
 __all__ = ["PINNED_REQUESTS", "Clock", "Draws", "derive", "fingerprint", "rng", "stream"]
 
 _ALNUM = string.ascii_letters + string.digits
@@ -136,12 +138,7 @@ class Clock:
         """A fresh id; pinned, the n-th id of the same request under the same seed is always the same."""
         if self.pinned is None:
             return f"gen-{int(time.time())}-" + self._rand.randbytes(20).translate(_TO_ALNUM).decode()
-        seen = self._occurrences
-        count = seen.get(fingerprint, 0)
-        seen[fingerprint] = count + 1
-        if count:
-            seen.move_to_end(fingerprint)
-        elif len(seen) > PINNED_REQUESTS:
-            seen.popitem(last=False)
+        count = self._occurrences.get(fingerprint, 0)
+        keep_recent(self._occurrences, fingerprint, count + 1, PINNED_REQUESTS)
         rnd = rng(seed, fingerprint, f"id/{self.pinned}/{count}")
         return f"gen-{self.pinned}-" + rnd.randbytes(20).translate(_TO_ALNUM).decode()

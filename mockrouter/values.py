@@ -8,13 +8,15 @@ the settings, the profiles) stays ``@dataclass(frozen=True)``, checked at run ti
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, dataclass_transform, overload
 
-__all__ = ["Recent", "once", "value"]
+__all__ = ["Recent", "keep_recent", "once", "value"]
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 @dataclass_transform(frozen_default=True)
@@ -73,3 +75,13 @@ class Recent(Generic[T]):
 
     def clear(self) -> None:
         self._items.clear()
+
+
+def keep_recent(items: OrderedDict[K, T], key: K, value: T, size: int) -> None:
+    """Write ``items[key]`` as the most recently written, forgetting the least recently written past ``size``: the
+    one bound of the mock's recency-ordered caches (the memo, the prompt caches, the generation records, a pinned
+    clock's counts)."""
+    items[key] = value
+    items.move_to_end(key)
+    while len(items) > size:
+        items.popitem(last=False)

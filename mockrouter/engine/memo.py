@@ -24,7 +24,7 @@ from mockrouter.calls import Spans
 from mockrouter.engine.planner import Attempt
 from mockrouter.engine.usage import Usage
 from mockrouter.kinds import FaultKind, Outcome
-from mockrouter.values import value
+from mockrouter.values import keep_recent, value
 from mockrouter.world import Endpoint, Stub
 
 __all__ = [
@@ -315,10 +315,7 @@ class Memo:
         return key is not None and self._sightings.again(key)
 
     def put(self, key: Hashable, prepared: Prepared) -> None:
-        self._items[key] = prepared
-        self._items.move_to_end(key)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
+        keep_recent(self._items, key, prepared, self.size)
 
     def clear(self) -> None:
         self._items.clear()

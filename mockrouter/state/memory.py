@@ -20,6 +20,7 @@ from typing import Any
 from mockrouter.faults import Fault
 from mockrouter.state.protocol import DAY as _DAY
 from mockrouter.state.protocol import AccountState, KeyState, Snapshot
+from mockrouter.values import keep_recent
 from mockrouter.world import Account, ByokKey, Key, Stub, World
 
 __all__ = ["CACHED_PREFIXES", "MemoryState"]
@@ -295,17 +296,10 @@ class MemoryState:
         cache = self.caches.get((account, endpoint))
         if cache is None:
             cache = self.caches[(account, endpoint)] = OrderedDict()
-        for digest, ttl in ttls.items():
-            until = now + ttl
-            held = cache.get(digest)
-            if held is not None:
-                cache.move_to_end(digest)  # written again: the last to go
-                until = max(held, until)
-            cache[digest] = until
         # bounded, as a provider's cache is: the least recently written go first (an expired prefix is only dead
         # weight until then: reads check the expiry; the mock's clock stands still at time_scale 0)
-        while len(cache) > CACHED_PREFIXES:
-            cache.popitem(last=False)
+        for digest, ttl in ttls.items():
+            keep_recent(cache, digest, max(cache.get(digest, 0.0), now + ttl), CACHED_PREFIXES)
         if ttls:
             before = self.sticky.get((account, model))
             self.sticky[(account, model)] = (endpoint, now + max(ttls.values()))
@@ -315,9 +309,7 @@ class MemoryState:
     # ------------------------------------------------------------------ generations
 
     def remember(self, gen_id: str, record: MutableMapping[str, Any]) -> None:
-        self.generations[gen_id] = record
-        while len(self.generations) > self.generations_size:
-            self.generations.popitem(last=False)
+        keep_recent(self.generations, gen_id, record, self.generations_size)
 
     def generation(self, gen_id: str) -> MutableMapping[str, Any] | None:
         return self.generations.get(gen_id)
