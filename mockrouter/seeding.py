@@ -38,10 +38,14 @@ def fingerprint(document: Any) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def _named(parts: tuple[object, ...]) -> bytes:
+    """The bytes that name a derived number or stream: the parts' texts, joined by a unit separator."""
+    return "\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass")
+
+
 def derive(seed: int, *parts: object) -> int:
     """A 64-bit integer derived from the seed and any parts (stable across runs and processes)."""
-    text = "\x1f".join(str(p) for p in (seed, *parts))
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+    return int.from_bytes(hashlib.blake2b(_named((seed, *parts)), digest_size=8).digest(), "big")
 
 
 def rng(seed: int, fingerprint: str, purpose: str) -> random.Random:
@@ -50,8 +54,8 @@ def rng(seed: int, fingerprint: str, purpose: str) -> random.Random:
 
 
 def stream(*parts: object) -> Draws:
-    """The random stream named by ``parts`` (the text :func:`derive` digests)."""
-    return Draws("\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass"))
+    """The random stream named by ``parts`` (named as :func:`derive` names its number)."""
+    return Draws(_named(parts))
 
 
 _WORDS = struct.Struct("<8Q").unpack
