@@ -153,7 +153,7 @@ class _Request:
     @once
     def shape(self) -> Shape | None:
         """The shape the prompt asks the answer to have (engine.shaped)."""
-        return shape_of(self.body)
+        return shape_of(self.body, self._messages)
 
     @once
     def topic(self) -> str:

@@ -82,13 +82,14 @@ def _schema_in(text: str) -> Mapping[str, Any] | None:
     return None
 
 
-def shape_of(body: Mapping[str, Any]) -> Shape | None:
-    """The shape the request asks its answer to have, if it asks for one."""
+def shape_of(body: Mapping[str, Any], messages: list[Mapping[str, Any]] | None = None) -> Shape | None:
+    """The shape the request asks its answer to have, if it asks for one (``messages``: the body's, when the caller
+    has read them: ``bodies.messages_of``)."""
     fmt = body.get("response_format")
     kind = fmt.get("type") if isinstance(fmt, Mapping) else None
     if kind == "json_schema":
         return None  # the response format's own schema decides
-    messages = messages_of(body)
+    messages = messages_of(body) if messages is None else messages
     system, user = system_text(body, messages), last_user_text(body, messages)
     both = f"{system}\n{user}"
     if "{" in both and (schema := _schema_in(both)) is not None:
