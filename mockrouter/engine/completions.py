@@ -9,6 +9,7 @@ epoch replays it, and both paths run the per-request checks and effects through 
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -36,6 +37,7 @@ from mockrouter.kinds import Outcome as JournalOutcome
 from mockrouter.settings import Settings
 from mockrouter.state.journal import Entry, Journal
 from mockrouter.state.protocol import KeyState, State
+from mockrouter.values import keep_recent
 from mockrouter.world import Stub, World
 
 __all__ = ["GENERATED_CACHE", "Completions"]
@@ -54,7 +56,7 @@ class Completions(Admissions):
     journal: Journal
     clock: seeding.Clock
     memo: Memo
-    _generated: dict[tuple[int, str, generation.Spec], tuple[generation.Choice, ...]]
+    _generated: OrderedDict[tuple[int, str, generation.Spec], tuple[generation.Choice, ...]]
     _generations_seen: Sightings
     _memoizable: bool
 
@@ -374,9 +376,7 @@ class Completions(Admissions):
         if cached is None:
             cached = generation.generate(body, seed, spec, fp)
             if self._generations_seen.again(key):  # kept from the second sighting on, as the memo's outcomes
-                self._generated[key] = cached
-                if len(self._generated) > GENERATED_CACHE:
-                    self._generated.pop(next(iter(self._generated)))
+                keep_recent(self._generated, key, cached, GENERATED_CACHE)
         return cached
 
     def _finisher(self, entry: Entry, call: Call) -> Callable[[str, int, float | None], None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -65,7 +66,7 @@ class Mock(Completions):
         self.clock = seeding.Clock(s.clock)
         self.memo = Memo()
         self._profile = profile(s.profile)
-        self._generated = {}
+        self._generated = OrderedDict()
         self._generations_seen = Sightings(4 * GENERATED_CACHE)
         #: answers that depend only on the (immutable) world: the same reply for every such request (replies are
         #: never changed once made; rendering keeps its encoded head on it)
